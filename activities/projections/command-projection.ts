@@ -1,0 +1,104 @@
+import type { PrismaClient } from '../../persistence/prisma-client';
+import type { FailureClass } from '../../runtime/failures';
+
+export interface RunRef {
+  commandId: string;
+  workflowId: string;
+  runId: string;
+  traceId: string;
+}
+
+export interface RunStarted extends RunRef {
+  workflowType: string;
+  taskQueue: string;
+}
+
+export type CommandOutcome =
+  | (RunRef & { outcome: 'succeeded'; output: unknown; attempt: { attemptNumber: number; durationMs: number } })
+  | (RunRef & { outcome: 'failed'; errorClass: FailureClass; errorMessage: string });
+
+/**
+ * Projects command and workflow-run state. Every write is an upsert or an absolute update keyed by
+ * natural keys, and totals are recomputed from attempt rows, so running any of these twice leaves
+ * the same rows as running them once.
+ */
+export class CommandProjection {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async runStarted(r: RunStarted): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.runtimeWorkflowRun.upsert({
+        where: { workflowId_runId: { workflowId: r.workflowId, runId: r.runId } },
+        create: {
+          id: r.runId,
+          commandId: r.commandId,
+          workflowId: r.workflowId,
+          runId: r.runId,
+          workflowType: r.workflowType,
+          taskQueue: r.taskQueue,
+          status: 'running',
+          traceId: r.traceId,
+          startedAt: new Date(),
+        },
+        update: {},
+      }),
+      this.prisma.runtimeCommand.updateMany({ where: { id: r.commandId, status: 'accepted' }, data: { status: 'running' } }),
+    ]);
+  }
+
+  async outcome(o: CommandOutcome): Promise<void> {
+    const totals = await this.prisma.runtimeCommandAttempt.aggregate({
+      where: { commandId: o.commandId },
+      _count: { _all: true },
+      _sum: { tokensIn: true, tokensOut: true, costUsd: true, durationMs: true },
+    });
+    const command = await this.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: o.commandId } });
+    const now = new Date();
+    const succeeded = o.outcome === 'succeeded';
+    const common = {
+      attemptCount: totals._count._all,
+      tokensIn: totals._sum.tokensIn ?? 0,
+      tokensOut: totals._sum.tokensOut ?? 0,
+      costUsd: totals._sum.costUsd ?? 0,
+    };
+    const logRow = {
+      commandId: o.commandId,
+      workflowId: o.workflowId,
+      agentFamily: command.agentFamily,
+      action: command.action,
+      status: o.outcome,
+      traceId: o.traceId,
+      input: command.input ?? undefined,
+      output: succeeded ? (o.output as object) : undefined,
+      errorClass: succeeded ? null : o.errorClass,
+      errorMessage: succeeded ? null : o.errorMessage,
+      tokensIn: common.tokensIn,
+      tokensOut: common.tokensOut,
+      costUsd: common.costUsd,
+      durationMs: totals._sum.durationMs ?? null,
+      shadow: command.shadow,
+    };
+    await this.prisma.$transaction([
+      this.prisma.runtimeCommand.update({
+        where: { id: o.commandId },
+        data: {
+          ...common,
+          status: o.outcome,
+          result: succeeded ? (o.output as object) : undefined,
+          errorClass: succeeded ? null : o.errorClass,
+          errorMessage: succeeded ? null : o.errorMessage,
+          completedAt: command.completedAt ?? now,
+        },
+      }),
+      this.prisma.runtimeWorkflowRun.update({
+        where: { workflowId_runId: { workflowId: o.workflowId, runId: o.runId } },
+        data: { status: succeeded ? 'completed' : 'failed', closedAt: now },
+      }),
+      this.prisma.agentExecutionLog.upsert({
+        where: { source_correlationKey: { source: 'runtime', correlationKey: o.commandId } },
+        create: { id: `runtime:${o.commandId}`, source: 'runtime', correlationKey: o.commandId, createdAt: now, ...logRow },
+        update: logRow,
+      }),
+    ]);
+  }
+}

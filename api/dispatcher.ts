@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Logger } from '../infra/logger';
+import { Prisma, type PrismaClient, type RuntimeCommand } from '../persistence/prisma-client';
+import { AGENT_COMMAND_WORKFLOW_TYPE, workflowIdForCommand, type AgentCommandWorkflowInput, type CommandEnvelope } from '../runtime/command';
+import type { PolicyProfileName } from '../runtime/policy/profiles';
+import { SEARCH_ATTRIBUTES } from '../runtime/search-attributes';
+import { ApiError } from './errors';
+import { requestHash } from './request-hash';
+
+export interface SubmitRequest {
+  envelope: CommandEnvelope;
+  idempotencyKey?: string;
+  traceId: string;
+}
+
+export interface SubmitResult {
+  command: RuntimeCommand;
+  /** false when an earlier request with the same idempotency key created the command. */
+  created: boolean;
+}
+
+export interface DispatcherDeps {
+  prisma: PrismaClient;
+  temporal: Client;
+  taskQueue: string;
+  defaultProfile: PolicyProfileName;
+  shadow: boolean;
+  logger: Logger;
+}
+
+/**
+ * The dispatcher: claims the idempotency key by inserting the command row, then starts the
+ * command's workflow under an id derived from the command id. The row comes first so a crash
+ * between the two steps is repaired by the client's retry with the same key (the start is
+ * idempotent: an existing workflow id is reused, never duplicated).
+ */
+export class CommandDispatcher {
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  async submit(req: SubmitRequest): Promise<SubmitResult> {
+    const policyProfile = req.envelope.policyProfile ?? this.deps.defaultProfile;
+    const hash = requestHash({ ...req.envelope, policyProfile });
+    if (req.idempotencyKey) {
+      const existing = await this.deps.prisma.runtimeCommand.findUnique({ where: { idempotencyKey: req.idempotencyKey } });
+      if (existing) return this.repeat(existing, hash);
+    }
+    const commandId = randomUUID();
+    let command: RuntimeCommand;
+    try {
+      command = await this.deps.prisma.runtimeCommand.create({
+        data: {
+          id: commandId,
+          idempotencyKey: req.idempotencyKey ?? null,
+          requestHash: hash,
+          agentFamily: req.envelope.agentFamily,
+          action: req.envelope.action,
+          input: req.envelope.input as Prisma.InputJsonObject,
+          policyProfile,
+          traceId: req.traceId,
+          workflowId: workflowIdForCommand(commandId),
+          status: 'accepted',
+          shadow: this.deps.shadow,
+        },
+      });
+    } catch (err) {
+      // Two requests with one key raced; the loser answers like a repeat.
+      if (req.idempotencyKey && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+        const winner = await this.deps.prisma.runtimeCommand.findUniqueOrThrow({ where: { idempotencyKey: req.idempotencyKey } });
+        return this.repeat(winner, hash);
+      }
+      throw err;
+    }
+    try {
+      await this.startWorkflow(command);
+    } catch (err) {
+      await this.abandon(command, err);
+    }
+    this.deps.logger.info('command accepted', { commandId, workflowId: command.workflowId, traceId: req.traceId, agentFamily: command.agentFamily });
+    return { command, created: true };
+  }
+
+  private async repeat(existing: RuntimeCommand, hash: string): Promise<SubmitResult> {
+    if (existing.requestHash !== hash) {
+      throw new ApiError(409, 'idempotency_conflict', 'This Idempotency-Key was used with a different request body', {
+        commandId: existing.id,
+        status: existing.status,
+      });
+    }
+    // Still 'accepted': the first request may have died before starting the workflow.
+    if (existing.status === 'accepted') await this.startWorkflow(existing).catch((err) => this.unavailable(err));
+    return { command: existing, created: false };
+  }
+
+  private async startWorkflow(command: RuntimeCommand): Promise<void> {
+    const args: AgentCommandWorkflowInput = {
+      commandId: command.id,
+      agentFamily: command.agentFamily as AgentCommandWorkflowInput['agentFamily'],
+      action: command.action,
+      input: command.input as Record<string, unknown>,
+      policyProfile: command.policyProfile as PolicyProfileName,
+      traceId: command.traceId,
+      shadow: command.shadow,
+    };
+    try {
+      await this.deps.temporal.workflow.start(AGENT_COMMAND_WORKFLOW_TYPE, {
+        taskQueue: this.deps.taskQueue,
+        workflowId: command.workflowId,
+        args: [args],
+        // A running workflow with this id is ours (USE_EXISTING); a closed one must never be
+        // started again by a repeated request (REJECT_DUPLICATE).
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: SEARCH_ATTRIBUTES.CommandId, value: command.id },
+          { key: SEARCH_ATTRIBUTES.AgentFamily, value: command.agentFamily },
+          { key: SEARCH_ATTRIBUTES.PolicyProfile, value: command.policyProfile },
+          { key: SEARCH_ATTRIBUTES.TraceId, value: command.traceId },
+        ],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      throw err;
+    }
+  }
+
+  /**
+   * Temporal refused the start. With an idempotency key the row stays so the client's retry
+   * finishes the job; without one nobody could ever retry it, so the row goes.
+   */
+  private async abandon(command: RuntimeCommand, err: unknown): Promise<never> {
+    if (!command.idempotencyKey) await this.deps.prisma.runtimeCommand.delete({ where: { id: command.id } }).catch(() => undefined);
+    return this.unavailable(err);
+  }
+
+  private unavailable(err: unknown): never {
+    this.deps.logger.error('workflow start failed', { error: err instanceof Error ? err.message : String(err) });
+    throw new ApiError(503, 'temporal_unavailable', 'The workflow could not be started; retry with the same Idempotency-Key', {}, { 'Retry-After': '5' });
+  }
+}

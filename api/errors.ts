@@ -1,0 +1,66 @@
+import type { ErrorRequestHandler } from 'express';
+import type { z } from 'zod';
+import type { Logger } from '../infra/logger';
+
+/**
+ * Every error the API answers has one machine-readable shape:
+ * `{ error: { code, message, ...details } }`. Routes throw ApiError; the handler below renders it.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface FieldProblem {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export function fieldProblems(error: z.ZodError, prefix: readonly (string | number)[] = []): FieldProblem[] {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path].map(String).join('.') || '(root)',
+    code: issue.code,
+    message: issue.message,
+  }));
+}
+
+export function invalidRequest(fields: FieldProblem[]): ApiError {
+  return new ApiError(400, 'invalid_request', `Request validation failed: ${fields.map((f) => f.path).join(', ')}`, { fields });
+}
+
+/** body-parser's errors carry a `type`; map the ones a client can cause to 4xx answers. */
+function fromBodyParser(err: { type?: string; limit?: number }): ApiError | undefined {
+  switch (err.type) {
+    case 'entity.too.large':
+      return new ApiError(413, 'payload_too_large', `Request body exceeds ${err.limit} bytes`, { limitBytes: err.limit });
+    case 'entity.parse.failed':
+      return new ApiError(400, 'invalid_json', 'Request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, 'unsupported_encoding', 'Request body encoding is not supported');
+    case 'request.aborted':
+      return new ApiError(400, 'request_aborted', 'Request was aborted by the client');
+    default:
+      return undefined;
+  }
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const apiError = err instanceof ApiError ? err : fromBodyParser(err);
+    if (apiError) {
+      res.status(apiError.status).set(apiError.headers).json({ error: { code: apiError.code, message: apiError.message, ...apiError.details } });
+      return;
+    }
+    logger.error('unhandled API error', { method: req.method, path: req.path, error: err instanceof Error ? err.stack : String(err) });
+    res.status(500).json({ error: { code: 'internal', message: 'Internal error' } });
+  };
+}

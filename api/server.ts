@@ -1,0 +1,44 @@
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfigOrExit } from '../infra/config';
+import { createLogger } from '../infra/logger';
+import { createPrismaClient } from '../persistence/prisma-client';
+import { createApp } from './app';
+
+/** API composition root: the only place the API opens connections. */
+async function main(): Promise<void> {
+  const logger = createLogger('api');
+  const config = loadConfigOrExit(logger);
+  const prisma = createPrismaClient(config.DATABASE_URL);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ config, prisma, temporal, logger });
+
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.API_PORT, config.API_HOST, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.API_PORT;
+  logger.info('api listening', { url: `http://${config.API_HOST}:${port}` });
+
+  // Finish in-flight requests, then close connections; a second signal exits at once.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info('api stopping', { signal });
+    server.close();
+    server.closeIdleConnections();
+    await new Promise<void>((resolve) => server.on('close', () => resolve()));
+    await Promise.allSettled([prisma.$disconnect(), connection.close()]);
+    logger.info('api stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`api failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { AGENT_FAMILIES, AGENT_FAMILY_NAMES, type AgentFamily } from './agents/registry';
+import { POLICY_PROFILE_NAMES, type PolicyProfileName } from './policy/profiles';
+
+/**
+ * The public command envelope: defined once, and the API's validation, the workflow input and the
+ * docs all derive from it.
+ */
+export const commandEnvelopeSchema = z
+  .strictObject({
+    agentFamily: z.enum(AGENT_FAMILY_NAMES),
+    action: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, { error: 'expected a lower-case action name' }),
+    input: z.record(z.string(), z.unknown()),
+    policyProfile: z.enum(POLICY_PROFILE_NAMES).optional(),
+  })
+  .superRefine((env, ctx) => {
+    const family = AGENT_FAMILIES[env.agentFamily];
+    if (!(family.actions as readonly string[]).includes(env.action)) {
+      ctx.addIssue({ code: 'custom', path: ['action'], message: `unknown action for ${env.agentFamily}; allowed: ${family.actions.join(', ')}` });
+    }
+    const parsed = family.inputSchema.safeParse(env.input);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['input', ...issue.path] } as never);
+    }
+  });
+
+export type CommandEnvelope = z.infer<typeof commandEnvelopeSchema>;
+
+/** Idempotency keys are opaque to us but must be printable and bounded (they land in a unique index). */
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, { error: 'expected 1-200 printable ASCII characters' });
+
+/** W3C trace context `traceparent`: version-traceid-parentid-flags. */
+export const traceparentSchema = z
+  .string()
+  .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, { error: 'expected a W3C traceparent' })
+  .refine((v) => v.slice(3, 35) !== '0'.repeat(32), { error: 'trace id must not be all zeros' });
+
+/** What the workflow receives. Everything it needs, so it never reads the database. */
+export interface AgentCommandWorkflowInput {
+  commandId: string;
+  agentFamily: AgentFamily;
+  action: string;
+  input: Record<string, unknown>;
+  policyProfile: PolicyProfileName;
+  traceId: string;
+  shadow: boolean;
+}
+
+/** Workflow ids are derived, so a command maps to exactly one workflow id for its whole life. */
+export function workflowIdForCommand(commandId: string): string {
+  return `command-${commandId}`;
+}
+
+export const AGENT_COMMAND_WORKFLOW_TYPE = 'agentCommandWorkflow';

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * One description per configuration key. The zod schema, the error messages and the README table
+ * are all derived from this, so the three cannot disagree.
+ */
+export interface ConfigKeySpec<T> {
+  schema: z.ZodType<T>;
+  /** Human description of the allowed values, used in error messages and the README. */
+  allowed: string;
+  /** Default as it would be written in the environment, or undefined when the key is required. */
+  defaultText: string | undefined;
+  description: string;
+  production: string;
+  /** Secret values are never echoed back, not even in validation errors. */
+  secret?: boolean;
+}
+
+interface Docs {
+  description: string;
+  production: string;
+  secret?: boolean;
+}
+
+// Environment values are strings; an empty string means "not set", as most deploy tools write it.
+const unset = (v: unknown) => (v === '' ? undefined : v);
+
+export function boolKey(defaultValue: boolean, docs: Docs): ConfigKeySpec<boolean> {
+  const schema = z.preprocess(
+    unset,
+    z
+      .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+      .default(defaultValue ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1'),
+  );
+  return { schema, allowed: 'true | false', defaultText: String(defaultValue), ...docs };
+}
+
+function intSchema(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^-?\d+$/, { error: 'expected an integer' })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { error: `below ${min}` }).max(max, { error: `above ${max}` }));
+}
+
+export function intKey(defaultValue: number, min: number, max: number, docs: Docs): ConfigKeySpec<number> {
+  const schema = z.preprocess(unset, intSchema(min, max).default(defaultValue)) as z.ZodType<number>;
+  return { schema, allowed: `integer ${min}..${max}`, defaultText: String(defaultValue), ...docs };
+}
+
+/** An integer that may stay unset: unset means "no override". */
+export function optionalIntKey(min: number, max: number, docs: Docs): ConfigKeySpec<number | undefined> {
+  const schema = z.preprocess(unset, intSchema(min, max).optional()) as z.ZodType<number | undefined>;
+  return { schema, allowed: `integer ${min}..${max}, or unset`, defaultText: undefined, ...docs };
+}
+
+export function enumKey<const V extends readonly [string, ...string[]]>(
+  values: V,
+  defaultValue: V[number],
+  docs: Docs,
+): ConfigKeySpec<V[number]> {
+  const schema = z.preprocess(unset, z.enum(values).default(defaultValue as never)) as z.ZodType<V[number]>;
+  return { schema, allowed: values.join(' | '), defaultText: defaultValue, ...docs };
+}
+
+export function stringKey(
+  defaultValue: string | undefined,
+  pattern: RegExp,
+  allowed: string,
+  docs: Docs,
+): ConfigKeySpec<string> {
+  const base = z.string().regex(pattern, { error: `expected ${allowed}` });
+  const schema = z.preprocess(unset, defaultValue === undefined ? base : base.default(defaultValue)) as z.ZodType<string>;
+  return { schema, allowed, defaultText: defaultValue, ...docs };
+}
+
+export function urlKey(defaultValue: string | undefined, protocols: readonly string[], docs: Docs): ConfigKeySpec<string> {
+  const allowed = `URL with scheme ${protocols.map((p) => `${p}//`).join(' or ')}`;
+  const base = z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: `expected a ${allowed}` },
+  );
+  const schema = z.preprocess(unset, defaultValue === undefined ? base : base.default(defaultValue)) as z.ZodType<string>;
+  return { schema, allowed, defaultText: defaultValue, ...docs };
+}

@@ -1,0 +1,95 @@
+import { POLICY_PROFILE_NAMES } from '../policy/profiles';
+import { boolKey, enumKey, intKey, optionalIntKey, stringKey, urlKey, type ConfigKeySpec } from './keys';
+
+/** The pinned OpenClaw gateway; must match toolchain/openclaw/package-lock.json (a test checks). */
+export const PINNED_OPENCLAW_VERSION = '2026.9.6';
+
+/** Every key the runtime reads from the environment. Order is the README's order. */
+export const CONFIG_KEYS = {
+  RUNTIME_ENABLED: boolKey(true, {
+    description: 'Master switch. When false the API refuses new commands with 503 runtime_disabled; reads and in-flight workflows continue.',
+    production: 'Flip to false to stop intake during an incident or a rollback to the legacy path.',
+  }),
+  RUNTIME_SHADOW_MODE: boolKey(false, {
+    description: 'Run commands non-authoritatively beside the legacy executor; results are projected and marked shadow.',
+    production: 'true during the parallel-run phase before cutover.',
+  }),
+  RUNTIME_OPENCLAW_VERSION: stringKey(PINNED_OPENCLAW_VERSION, /^\d{4}\.\d{1,2}\.\d{1,2}$/, 'an OpenClaw release like 2026.9.6', {
+    description: 'The gateway version the adapter was checked against; the gateway must report exactly this in its handshake.',
+    production: 'Change only together with the compatibility suite passing against the new version.',
+  }),
+  RUNTIME_MAX_CONCURRENCY: intKey(20, 1, 1000, {
+    description: 'Agent attempts one worker runs at once (Temporal activity slots and concurrent gateway runs).',
+    production: 'Size to what the gateway sustains (about 5 runs/s on 2 cores); more only queues inside the gateway.',
+  }),
+  RUNTIME_POLICY_PROFILE_DEFAULT: enumKey(POLICY_PROFILE_NAMES, 'standard_async', {
+    description: 'Policy profile for commands that name none.',
+    production: 'standard_async unless most traffic is interactive.',
+  }),
+  RUNTIME_REPLAY_ENABLED: boolKey(false, {
+    description: 'Allows admins to replay dead-lettered commands.',
+    production: 'Enable once dead-letter handling is staffed; replays re-spend tokens.',
+  }),
+  RUNTIME_DEAD_LETTER_THRESHOLD: optionalIntKey(1, 100, {
+    description: 'Overrides every profile\'s dead-letter threshold (attempts) when set.',
+    production: 'Leave unset; tune per profile instead.',
+  }),
+  RUNTIME_EVENT_SSE_ENABLED: boolKey(true, {
+    description: 'Serves lifecycle events to admins over SSE.',
+    production: 'true; disable only to shed load.',
+  }),
+  RUNTIME_MAX_INPUT_BYTES: intKey(65536, 1024, 1048576, {
+    description: 'Largest accepted command request body, in bytes; larger answers 413.',
+    production: 'Keep small: inputs travel through Temporal history (2 MB per payload limit).',
+  }),
+  DATABASE_URL: urlKey('postgresql://root@127.0.0.1:5432/startinsight_runtime', ['postgresql:', 'postgres:'], {
+    description: 'PostgreSQL for the projections (runtime_* tables) and agent configuration.',
+    production: 'A dedicated database; the start script creates and migrates it.',
+  }),
+  REDIS_URL: urlKey('redis://127.0.0.1:6379', ['redis:', 'rediss:'], {
+    description: 'Redis for lifecycle events.',
+    production: 'rediss:// with auth in production.',
+  }),
+  REDIS_KEY_PREFIX: stringKey('si:', /^[A-Za-z0-9:_-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 : _ -', {
+    description: 'Prefix of every Redis key the runtime writes, so several runtimes or tests share one Redis.',
+    production: 'One prefix per environment.',
+  }),
+  TEMPORAL_ADDRESS: stringKey('127.0.0.1:7233', /^[A-Za-z0-9.-]+:\d{1,5}$/, 'host:port', {
+    description: 'Temporal frontend gRPC address.',
+    production: 'The cluster frontend (temporal-docker/ shows one).',
+  }),
+  TEMPORAL_NAMESPACE: stringKey('default', /^[A-Za-z0-9._-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 . _ -', {
+    description: 'Temporal namespace for every workflow and schedule.',
+    production: 'A namespace per environment.',
+  }),
+  TEMPORAL_TASK_QUEUE: stringKey('startinsight-runtime', /^[A-Za-z0-9._-]{1,128}$/, '1-128 characters of A-Z a-z 0-9 . _ -', {
+    description: 'Task queue the worker polls and the API starts workflows on.',
+    production: 'Keep the default unless workers are split by agent family.',
+  }),
+  OPENCLAW_GATEWAY_URL: urlKey('ws://127.0.0.1:18789', ['ws:', 'wss:'], {
+    description: 'WebSocket URL of the OpenClaw gateway.',
+    production: 'wss:// when the gateway is not on loopback.',
+  }),
+  OPENCLAW_GATEWAY_TOKEN: stringKey('startinsight-dev-token', /^\S{16,512}$/, '16-512 non-space characters', {
+    description: 'Shared token the gateway was started with. Never logged.',
+    production: 'A random secret from the secret store; the default is for local development only.',
+    secret: true,
+  }),
+  API_HOST: stringKey('127.0.0.1', /^[A-Za-z0-9.:-]{1,255}$/, 'a host name or IP address', {
+    description: 'Interface the API listens on.',
+    production: '0.0.0.0 behind a load balancer.',
+  }),
+  API_PORT: intKey(8080, 0, 65535, {
+    description: 'Port of the API (0 picks a free one; tests use that).',
+    production: 'Whatever the load balancer targets.',
+  }),
+  LOG_LEVEL: enumKey(['error', 'warn', 'info', 'debug'] as const, 'info', {
+    description: 'Lowest level written to the JSON log.',
+    production: 'info',
+  }),
+} satisfies Record<string, ConfigKeySpec<unknown>>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+export type RuntimeConfig = {
+  [K in ConfigKey]: (typeof CONFIG_KEYS)[K] extends ConfigKeySpec<infer T> ? T : never;
+};

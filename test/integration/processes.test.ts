@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
+import { request } from '../support/http';
+import { REPO_ROOT } from '../support/paths';
+
+/** Starts a compiled entry point as its own process and collects its output. */
+function startProcess(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', entry)], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('worker and API processes', function () {
+  this.timeout(180_000);
+  let h: RuntimeHarness;
+  let env: Record<string, string>;
+
+  before(async function () {
+    this.timeout(240_000);
+    h = await getHarness();
+    env = {
+      DATABASE_URL: h.databaseUrl,
+      TEMPORAL_ADDRESS: h.temporal.address,
+      // A queue of its own, so this worker and the harness's never take each other's tasks.
+      TEMPORAL_TASK_QUEUE: `process-test-${process.pid}`,
+      OPENCLAW_GATEWAY_URL: h.gatewayUrl,
+      OPENCLAW_GATEWAY_TOKEN: h.gatewayToken,
+      API_PORT: '0',
+      LOG_LEVEL: 'info',
+    };
+  });
+
+  it('run a command as separate processes and stop cleanly on SIGTERM, without logging the token', async () => {
+    const worker = startProcess('workers/main.js', env);
+    const api = startProcess('api/server.js', env);
+    try {
+      await until('worker running', () => worker.output().includes('"worker running"'), 60_000);
+      await until('api listening', () => /"url":"http:\/\/127\.0\.0\.1:\d+"/.test(api.output()), 30_000);
+      const apiUrl = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(api.output())![1]!;
+
+      const submitted = await request(apiUrl, 'POST', '/v1/commands', {
+        json: { agentFamily: 'trend_watch', action: 'refresh', input: { keywords: ['heat pumps', 'solar'] } },
+      });
+      assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+      await h.client.workflow.getHandle(submitted.body.workflowId).result();
+      const status = await request(apiUrl, 'GET', submitted.body.statusUrl);
+      assert.equal(status.body.status, 'succeeded');
+
+      // Every log line is JSON and carries the ids.
+      const lines = worker.output().split('\n').filter((l) => l.includes(submitted.body.commandId));
+      assert.ok(lines.length > 0);
+      for (const line of lines) {
+        const entry = JSON.parse(line);
+        assert.equal(entry.commandId, submitted.body.commandId);
+        assert.equal(entry.workflowId, submitted.body.workflowId);
+        assert.equal(entry.traceId, submitted.body.traceId);
+      }
+    } finally {
+      api.child.kill('SIGTERM');
+      worker.child.kill('SIGTERM');
+    }
+    assert.equal(await api.exited, 0, api.output().slice(-2000));
+    assert.equal(await worker.exited, 0, worker.output().slice(-2000));
+    assert.ok(api.output().includes('"api stopped"'));
+    assert.ok(worker.output().includes('"worker stopped"'));
+    for (const out of [api.output(), worker.output()]) assert.ok(!out.includes(h.gatewayToken), 'token leaked into logs');
+  });
+
+  it('refuses to start the worker against a gateway of another version', async () => {
+    const worker = startProcess('workers/main.js', { ...env, RUNTIME_OPENCLAW_VERSION: '2026.1.1' });
+    const code = await worker.exited;
+    assert.notEqual(code, 0);
+    assert.match(worker.output(), /reports version 2026\.9\.6, but RUNTIME_OPENCLAW_VERSION is 2026\.1\.1/);
+  });
+});

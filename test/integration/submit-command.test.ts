@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
+import { request } from '../support/http';
+import { HISTORIES_DIR } from '../support/paths';
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+
+async function waitForCompletion(h: RuntimeHarness, workflowId: string): Promise<void> {
+  await h.client.workflow.getHandle(workflowId).result();
+}
+
+describe('POST /v1/commands: one command end to end', function () {
+  this.timeout(180_000);
+  let h: RuntimeHarness;
+
+  before(async function () {
+    this.timeout(240_000);
+    h = await getHarness();
+  });
+
+  it('runs through the real gateway and projects command, attempt, run and execution log', async () => {
+    const submitted = await request(h.apiUrl, 'POST', '/v1/commands', {
+      json: { agentFamily: 'market_insight', action: 'scan', input: { market: 'EU residential solar', region: 'DACH' } },
+      headers: { 'Idempotency-Key': `e2e-${Date.now()}`, traceparent: TRACEPARENT },
+    });
+    assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+    const { commandId, workflowId, statusUrl } = submitted.body;
+    assert.equal(workflowId, `command-${commandId}`);
+    assert.equal(statusUrl, `/v1/commands/${commandId}`);
+    assert.equal(submitted.body.traceId, TRACE_ID);
+    assert.equal(submitted.body.policyProfile, 'standard_async');
+
+    await waitForCompletion(h, workflowId);
+
+    const status = await request(h.apiUrl, 'GET', statusUrl);
+    assert.equal(status.status, 200);
+    assert.equal(status.body.status, 'succeeded', JSON.stringify(status.body));
+    assert.equal(typeof status.body.result.summary, 'string');
+    assert.equal(status.body.attempts.length, 1);
+
+    // The usage on the attempt is what the provider stand-in reported for this command's one call.
+    const calls = h.standin.callsFor(commandId);
+    assert.equal(calls.length, 1, 'exactly one model call');
+    const attempt = status.body.attempts[0];
+    assert.equal(attempt.status, 'succeeded');
+    assert.equal(attempt.provider, 'local');
+    assert.equal(attempt.model, calls[0]!.model);
+    assert.equal(attempt.tokensOut, calls[0]!.completionTokens);
+    assert.equal(attempt.tokensIn, calls[0]!.promptTokens);
+    assert.ok(attempt.costUsd > 0, 'priced from the runtime price table');
+    assert.equal(status.body.usage.tokensOut, attempt.tokensOut);
+
+    const [command, attempts, runs, logs] = await Promise.all([
+      h.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: commandId } }),
+      h.prisma.runtimeCommandAttempt.findMany({ where: { commandId } }),
+      h.prisma.runtimeWorkflowRun.findMany({ where: { commandId } }),
+      h.prisma.agentExecutionLog.findMany({ where: { commandId } }),
+    ]);
+    assert.equal(command.workflowId, workflowId);
+    assert.equal(command.traceId, TRACE_ID);
+    assert.equal(attempts.length, 1);
+    assert.equal(attempts[0]!.workflowId, workflowId);
+    assert.equal(attempts[0]!.traceId, TRACE_ID);
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]!.status, 'completed');
+    assert.equal(runs[0]!.runId, attempts[0]!.workflowRunId);
+    assert.equal(logs.length, 1);
+    assert.equal(logs[0]!.source, 'runtime');
+    assert.equal(logs[0]!.status, 'succeeded');
+    assert.equal(logs[0]!.traceId, TRACE_ID);
+    assert.equal(logs[0]!.tokensOut, attempt.tokensOut);
+
+    if (process.env.RECORD_HISTORIES === '1') {
+      const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+      mkdirSync(HISTORIES_DIR, { recursive: true });
+      writeFileSync(path.join(HISTORIES_DIR, 'agent-command-succeeded.json'), historyToJSON(history));
+    }
+  });
+
+  it('answers a repeated Idempotency-Key with the same command and runs it once', async () => {
+    const key = `idem-${Date.now()}`;
+    const body = { agentFamily: 'research', action: 'investigate', input: { question: 'Who buys heat pumps?' } };
+    const first = await request(h.apiUrl, 'POST', '/v1/commands', { json: body, headers: { 'Idempotency-Key': key } });
+    assert.equal(first.status, 202);
+    // Keys in another order are the same request.
+    const again = await request(h.apiUrl, 'POST', '/v1/commands', {
+      json: { input: { question: 'Who buys heat pumps?' }, action: 'investigate', agentFamily: 'research' },
+      headers: { 'Idempotency-Key': key },
+    });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.commandId, first.body.commandId);
+
+    await waitForCompletion(h, first.body.workflowId);
+    const afterCompletion = await request(h.apiUrl, 'POST', '/v1/commands', { json: body, headers: { 'Idempotency-Key': key } });
+    assert.equal(afterCompletion.status, 200);
+    assert.equal(afterCompletion.body.commandId, first.body.commandId);
+    assert.equal(afterCompletion.body.status, 'succeeded');
+
+    const conflict = await request(h.apiUrl, 'POST', '/v1/commands', {
+      json: { ...body, input: { question: 'Something else' } },
+      headers: { 'Idempotency-Key': key },
+    });
+    assert.equal(conflict.status, 409);
+    assert.equal(conflict.body.error.code, 'idempotency_conflict');
+    assert.equal(conflict.body.error.commandId, first.body.commandId);
+
+    assert.equal(await h.prisma.runtimeCommand.count({ where: { idempotencyKey: key } }), 1);
+    assert.equal(await h.prisma.runtimeWorkflowRun.count({ where: { commandId: first.body.commandId } }), 1);
+    assert.equal(h.standin.callsFor(first.body.commandId).length, 1, 'one gateway run, one model call');
+  });
+
+  it('creates one command when the same key arrives concurrently', async () => {
+    const key = `race-${Date.now()}`;
+    const body = { agentFamily: 'content', action: 'draft', input: { brief: 'Launch note for the runtime' } };
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => request(h.apiUrl, 'POST', '/v1/commands', { json: body, headers: { 'Idempotency-Key': key } })),
+    );
+    const ids = new Set(answers.map((a) => a.body.commandId));
+    assert.equal(ids.size, 1, JSON.stringify(answers.map((a) => a.body)));
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, 200, 200, 200, 200, 200, 200, 202]);
+    await waitForCompletion(h, answers[0]!.body.workflowId);
+    assert.equal(h.standin.callsFor(answers[0]!.body.commandId).length, 1);
+  });
+
+  it('refuses new commands with 503 when RUNTIME_ENABLED=false, and still serves reads', async () => {
+    const disabled = await h.startApi({ RUNTIME_ENABLED: 'false' });
+    const before = await h.prisma.runtimeCommand.count();
+    const answer = await request(disabled.url, 'POST', '/v1/commands', {
+      json: { agentFamily: 'research', action: 'investigate', input: { question: 'q' } },
+    });
+    assert.equal(answer.status, 503);
+    assert.equal(answer.body.error.code, 'runtime_disabled');
+    assert.ok(answer.headers.get('retry-after'));
+    assert.equal(await h.prisma.runtimeCommand.count(), before);
+    const health = await request(disabled.url, 'GET', '/readyz');
+    assert.equal(health.body.runtimeEnabled, false);
+    await disabled.close();
+  });
+});

@@ -1,0 +1,132 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@temporalio/client';
+import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { OpenClawGatewayClient } from '../../activities/openclaw/gateway-client';
+import { createApp } from '../../api/app';
+import { createLogger, type Logger } from '../../infra/logger';
+import type { PrismaClient } from '../../persistence/prisma-client';
+import { parseConfig } from '../../runtime/config/load';
+import type { RuntimeConfig } from '../../runtime/config/schema';
+import { createRuntimeWorker, WORKFLOWS_PATH } from '../../workers/create-worker';
+import { createTestDatabase } from './database-fixture';
+import { startGatewayFixture } from './gateway-fixture';
+import type { ProviderStandin } from '../../scripts/provider-standin/server';
+import { startTemporalFixture } from './temporal-fixture';
+
+/**
+ * The whole runtime on real components, started once per test run: a scratch PostgreSQL database,
+ * a Temporal dev server, the pinned OpenClaw gateway with the AI-provider stand-in behind it, one
+ * worker and the API on a free port. Only the AI provider is a stand-in.
+ */
+export interface RuntimeHarness {
+  config: RuntimeConfig;
+  prisma: PrismaClient;
+  databaseUrl: string;
+  temporal: TestWorkflowEnvironment;
+  client: Client;
+  standin: ProviderStandin;
+  gatewayUrl: string;
+  gatewayToken: string;
+  apiUrl: string;
+  logger: Logger;
+  /** An extra API process-equivalent with other settings, on the same connections. */
+  startApi(overrides: Partial<Record<string, string>>): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+let shared: Promise<RuntimeHarness> | undefined;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+export function getHarness(): Promise<RuntimeHarness> {
+  shared ??= startHarness();
+  return shared;
+}
+
+export async function stopHarness(): Promise<void> {
+  if (!shared) return;
+  shared = undefined;
+  // Reverse start order: API, worker, gateway, Temporal, database.
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    await cleanup().catch((err) => process.stderr.write(`harness cleanup failed: ${err}\n`));
+  }
+}
+
+async function listen(app: ReturnType<typeof createApp>): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function startHarness(): Promise<RuntimeHarness> {
+  const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'error');
+  const [db, temporal, gateway, workflowBundle] = await Promise.all([
+    createTestDatabase(),
+    startTemporalFixture(),
+    startGatewayFixture(),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never }),
+  ]);
+  cleanups.push(() => db.drop(), () => temporal.teardown(), () => gateway.stop());
+
+  const baseEnv = {
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: `test-${process.pid}`,
+    OPENCLAW_GATEWAY_URL: gateway.gatewayUrl,
+    OPENCLAW_GATEWAY_TOKEN: gateway.token,
+    API_PORT: '0',
+  };
+  const config = parseConfig(baseEnv);
+  const client = temporal.client;
+
+  const gatewayClient = new OpenClawGatewayClient({ url: config.OPENCLAW_GATEWAY_URL, token: config.OPENCLAW_GATEWAY_TOKEN, logger });
+  await gatewayClient.connect();
+  cleanups.push(() => gatewayClient.close());
+
+  const worker: Worker = await createRuntimeWorker({
+    connection: temporal.nativeConnection,
+    namespace: temporal.namespace ?? 'default',
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    maxConcurrency: config.RUNTIME_MAX_CONCURRENCY,
+    workflowBundle,
+    prisma: db.prisma,
+    gateway: gatewayClient,
+    logger,
+  });
+  const running = worker.run();
+  cleanups.push(async () => {
+    worker.shutdown();
+    await running;
+  });
+
+  const startApi = async (overrides: Partial<Record<string, string>>) => {
+    const apiConfig = parseConfig({ ...baseEnv, ...overrides });
+    const api = await listen(createApp({ config: apiConfig, prisma: db.prisma, temporal: client, logger }));
+    cleanups.push(() => api.close());
+    return api;
+  };
+  const api = await startApi({});
+
+  return {
+    config,
+    prisma: db.prisma,
+    databaseUrl: db.url,
+    temporal,
+    client,
+    standin: gateway.standin,
+    gatewayUrl: gateway.gatewayUrl,
+    gatewayToken: gateway.token,
+    apiUrl: api.url,
+    logger,
+    startApi,
+  };
+}

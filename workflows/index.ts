@@ -1,0 +1,2 @@
+// The worker bundles this file: every workflow type the runtime registers is exported here.
+export { agentCommandWorkflow } from './agent-command';
