@@ -2,6 +2,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { OpenClawGatewayClient } from '../activities/openclaw/gateway-client';
 import { loadConfigOrExit } from '../infra/config';
 import { createLogger } from '../infra/logger';
+import { temporalLoggerFor } from '../infra/temporal-logger';
 import { createPrismaClient } from '../persistence/prisma-client';
 import { createRuntimeWorker } from './create-worker';
 
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
   const logger = createLogger('worker');
   const config = loadConfigOrExit(logger);
   // SIGINT/SIGTERM start a graceful worker shutdown (in-flight activities get shutdownGraceTime).
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: temporalLoggerFor(logger) });
 
   const prisma = createPrismaClient(config.DATABASE_URL);
   const gateway = new OpenClawGatewayClient({ url: config.OPENCLAW_GATEWAY_URL, token: config.OPENCLAW_GATEWAY_TOKEN, logger });

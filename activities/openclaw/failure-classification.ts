@@ -17,7 +17,7 @@ const RUN_FAILURE_PATTERNS: readonly [RegExp, FailureClass][] = [
   [/HTTP 40[13]|authentication failed|temporarily disabled after a provider auth/i, 'auth'],
   [/HTTP 5\d\d|overloaded|unavailable|ECONNREFUSED|ECONNRESET|socket hang up|fetch failed/i, 'provider_unavailable'],
   [/timed? ?out/i, 'timeout'],
-  [/HTTP 400|context length|invalid request/i, 'invalid_input'],
+  [/HTTP 400|context length|invalid request|provider rejected the request/i, 'invalid_input'],
 ];
 
 export function classifyGatewayFailure(err: unknown): ClassifiedFailure {

@@ -595,7 +595,11 @@ export class OpenClawGatewayClient {
       else signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      return await Promise.race([p, aborted]);
+      const value = await Promise.race([p, aborted]);
+      // The gateway may answer (e.g. agent.wait -> error/rpc) before the abort round trip is
+      // done: an aborted caller always gets the abort reason, once the abort has been sent.
+      if (signal.aborted) await aborted;
+      return value;
     } finally {
       if (onAbort) signal.removeEventListener('abort', onAbort);
       p.catch(() => undefined);

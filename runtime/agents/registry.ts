@@ -11,7 +11,7 @@ const commonInputFields = {
    * Steers the AI-provider stand-in in tests (`ok`, `status:429:2`, `slow:500`, ...). A real
    * provider never sees a difference: the marker is plain text in the prompt.
    */
-  scenario: z.string().regex(/^[a-z]+(:[A-Za-z0-9]+){0,2}$/).max(64).optional(),
+  scenario: z.string().regex(/^[a-z]+(:[A-Za-z0-9]+){0,3}$/).max(64).optional(),
   context: z.string().max(20_000).optional(),
 };
 

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
-import { HISTORIES_DIR } from '../support/paths';
+import { recordHistory } from '../support/record-history';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -74,11 +71,32 @@ describe('POST /v1/commands: one command end to end', function () {
     assert.equal(logs[0]!.traceId, TRACE_ID);
     assert.equal(logs[0]!.tokensOut, attempt.tokensOut);
 
-    if (process.env.RECORD_HISTORIES === '1') {
-      const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-      mkdirSync(HISTORIES_DIR, { recursive: true });
-      writeFileSync(path.join(HISTORIES_DIR, 'agent-command-succeeded.json'), historyToJSON(history));
-    }
+    recordHistory(h, workflowId, 'agent-command-succeeded');
+  });
+
+  it('projects a command the provider rejects as failed, with a named failure class and no retry', async () => {
+    const submitted = await request(h.apiUrl, 'POST', '/v1/commands', {
+      json: { agentFamily: 'research', action: 'investigate', input: { question: 'Rejected?', scenario: 'status:400:9' } },
+    });
+    assert.equal(submitted.status, 202);
+    const { commandId, workflowId } = submitted.body;
+    await assert.rejects(h.client.workflow.getHandle(workflowId).result(), (err: Error & { cause?: { type?: string; cause?: { type?: string } } }) => {
+      assert.equal(err.cause?.type, 'invalid_input', JSON.stringify(err.cause));
+      return true;
+    });
+    const status = await request(h.apiUrl, 'GET', `/v1/commands/${commandId}`);
+    assert.equal(status.body.status, 'failed');
+    assert.equal(status.body.error.class, 'invalid_input');
+    assert.equal(status.body.attempts.length, 1, 'a non-retryable class is not retried');
+    assert.equal(status.body.attempts[0].status, 'failed');
+    assert.equal(status.body.attempts[0].error.class, 'invalid_input');
+    const log = await h.prisma.agentExecutionLog.findFirstOrThrow({ where: { commandId } });
+    assert.equal(log.status, 'failed');
+    assert.equal(log.errorClass, 'invalid_input');
+    const run = await h.prisma.runtimeWorkflowRun.findFirstOrThrow({ where: { commandId } });
+    assert.equal(run.status, 'failed');
+
+    recordHistory(h, workflowId, 'agent-command-failed');
   });
 
   it('answers a repeated Idempotency-Key with the same command and runs it once', async () => {

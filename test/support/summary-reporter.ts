@@ -10,8 +10,9 @@ class SummaryReporter extends Mocha.reporters.Spec {
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
       const s = runner.stats ?? { passes: 0, failures: 0, pending: 0 };
       const skipped = s.pending > 0 ? `, ${s.pending} skipped` : '';
-      // After the spec reporter's epilogue, which it prints on the same event.
-      setImmediate(() => process.stdout.write(`${s.passes} passed, ${s.failures} failed${skipped}\n`));
+      // Registered after the spec reporter's epilogue, so printed after it; synchronously,
+      // because mocha's --exit ends the process right after this event.
+      process.stdout.write(`${s.passes} passed, ${s.failures} failed${skipped}\n`);
     });
   }
 }
