@@ -22,7 +22,6 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { OpenClawGatewayClient } from '../../activities/openclaw/gateway-client';
 
-export const PINNED_OPENCLAW_VERSION = '2026.9.6';
 
 export interface StandinModelSpec {
   /** Model id at the provider (the stand-in answers any id). */

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { GatewayError, OpenClawGatewayClient } from '../../activities/openclaw/gateway-client';
 import { agentSessionKey } from '../../activities/openclaw/protocol';
 import { DEFAULT_STANDIN_MODELS } from '../../scripts/gateway/launch';
+import { PINNED_OPENCLAW_VERSION } from '../../runtime/config/schema';
 import { startGatewayFixture, type GatewayFixture } from '../support/gateway-fixture';
 
 const uid = (): string => randomBytes(4).toString('hex');
@@ -38,7 +39,7 @@ describe('OpenClaw gateway adapter (real gateway + provider stand-in)', function
   it('handshakes with protocol 4 and reports the pinned server version', async function () {
     const hello = await client.connect();
     assert.equal(hello.protocol, 4);
-    assert.equal(hello.serverVersion, '2026.9.6');
+    assert.equal(hello.serverVersion, PINNED_OPENCLAW_VERSION);
   });
 
   it('rejects a wrong token as an auth error without echoing any token', async function () {
