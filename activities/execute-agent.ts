@@ -15,6 +15,14 @@ export interface ExecuteAgentAttemptInput {
   action: string;
   input: Record<string, unknown>;
   traceId: string;
+  /** Attempts this command used before this round (earlier rounds, earlier runs); numbering continues from it. */
+  attemptBase?: number;
+}
+
+/** Carried in the ApplicationFailure details, so the workflow knows what a failed round consumed. */
+export interface AttemptFailureDetails {
+  attemptNumber: number;
+  costUsd: number;
 }
 
 export interface AgentAttemptResult {
@@ -50,13 +58,17 @@ export function gatewayIdempotencyKey(commandId: string, attemptNumber: number):
 export function createExecuteAgentAttempt(deps: ExecutorDeps) {
   return async function executeAgentAttempt(req: ExecuteAgentAttemptInput): Promise<AgentAttemptResult> {
     const ctx = Context.current();
-    const attemptNumber = ctx.info.attempt;
+    const attemptNumber = (req.attemptBase ?? 0) + ctx.info.attempt;
     const key = { commandId: req.commandId, attemptNumber };
     const log = deps.logger.child({ commandId: req.commandId, workflowId: req.workflowId, traceId: req.traceId, attemptNumber });
     const family = AGENT_FAMILIES[req.agentFamily];
-    const idempotencyKey = gatewayIdempotencyKey(req.commandId, attemptNumber);
     const startedAt = new Date();
+    // An earlier attempt of this round that never recorded an outcome lost its answer (worker
+    // died, activity timed out): re-attach to its gateway run instead of calling the model again.
+    const lost = ctx.info.attempt > 1 ? await deps.attempts.lostPredecessor({ ...key, startedAt }) : null;
+    const idempotencyKey = lost?.idempotencyKey ?? gatewayIdempotencyKey(req.commandId, attemptNumber);
     await deps.attempts.started({
+      reattached: lost !== null,
       ...key,
       workflowId: req.workflowId,
       workflowRunId: req.workflowRunId,
@@ -98,7 +110,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       const output = parseOutput(run.text, family.outputSchema);
       if (!output.ok) {
         await deps.attempts.failed({ ...key, errorClass: 'invalid_output', errorMessage: output.message, finishedAt: new Date(), durationMs });
-        throw failure('invalid_output', output.message);
+        throw failure('invalid_output', output.message, { attemptNumber, costUsd: cost });
       }
       await deps.attempts.succeeded({ ...key, ...usage, finishedAt: new Date(), durationMs });
       log.info('agent attempt succeeded', { provider: run.provider, model: run.model, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs });
@@ -109,17 +121,18 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       const durationMs = Date.now() - startedAt.getTime();
       await deps.attempts.failed({ ...key, errorClass: classified.errorClass, errorMessage: classified.message, finishedAt: new Date(), durationMs });
       log.warn('agent attempt failed', { errorClass: classified.errorClass, error: classified.message, durationMs });
-      throw failure(classified.errorClass, classified.message, classified.retryAfterMs);
+      throw failure(classified.errorClass, classified.message, { attemptNumber, costUsd: 0 }, classified.retryAfterMs);
     } finally {
       clearInterval(timer);
     }
   };
 }
 
-function failure(errorClass: FailureClass, message: string, retryAfterMs?: number): ApplicationFailure {
+function failure(errorClass: FailureClass, message: string, details: AttemptFailureDetails, retryAfterMs?: number): ApplicationFailure {
   return ApplicationFailure.create({
     type: errorClass,
     message,
+    details: [details],
     nonRetryable: NON_RETRYABLE_FAILURE_CLASSES.includes(errorClass),
     nextRetryDelay: retryAfterMs,
   });

@@ -19,6 +19,7 @@ export function commandView(c: RuntimeCommand, attempts?: RuntimeCommandAttempt[
     error: c.errorClass ? { class: c.errorClass, message: c.errorMessage } : null,
     usage: { tokensIn: c.tokensIn, tokensOut: c.tokensOut, costUsd: usd(c.costUsd) },
     attemptCount: c.attemptCount,
+    replayOf: c.replayOfCommandId,
     statusUrl: `/v1/commands/${c.id}`,
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),

@@ -5,6 +5,7 @@ import { Prisma, type PrismaClient, type RuntimeCommand } from '../persistence/p
 import { AGENT_COMMAND_WORKFLOW_TYPE, workflowIdForCommand, type AgentCommandWorkflowInput, type CommandEnvelope } from '../runtime/command';
 import type { PolicyProfileName } from '../runtime/policy/profiles';
 import { SEARCH_ATTRIBUTES } from '../runtime/search-attributes';
+import { policyForCommand } from './command-policy';
 import { ApiError } from './errors';
 import { requestHash } from './request-hash';
 
@@ -12,6 +13,8 @@ export interface SubmitRequest {
   envelope: CommandEnvelope;
   idempotencyKey?: string;
   traceId: string;
+  /** Set by POST /v1/commands/:id/replay: the command this one re-runs. */
+  replayOfCommandId?: string;
 }
 
 export interface SubmitResult {
@@ -26,6 +29,8 @@ export interface DispatcherDeps {
   taskQueue: string;
   defaultProfile: PolicyProfileName;
   shadow: boolean;
+  /** RUNTIME_DEAD_LETTER_THRESHOLD: overrides every profile's threshold when set. */
+  deadLetterThreshold?: number;
   logger: Logger;
 }
 
@@ -40,7 +45,7 @@ export class CommandDispatcher {
 
   async submit(req: SubmitRequest): Promise<SubmitResult> {
     const policyProfile = req.envelope.policyProfile ?? this.deps.defaultProfile;
-    const hash = requestHash({ ...req.envelope, policyProfile });
+    const hash = requestHash({ ...req.envelope, policyProfile, replayOf: req.replayOfCommandId ?? null });
     if (req.idempotencyKey) {
       const existing = await this.deps.prisma.runtimeCommand.findUnique({ where: { idempotencyKey: req.idempotencyKey } });
       if (existing) return this.repeat(existing, hash);
@@ -61,6 +66,7 @@ export class CommandDispatcher {
           workflowId: workflowIdForCommand(commandId),
           status: 'accepted',
           shadow: this.deps.shadow,
+          replayOfCommandId: req.replayOfCommandId ?? null,
         },
       });
     } catch (err) {
@@ -94,6 +100,7 @@ export class CommandDispatcher {
 
   private async startWorkflow(command: RuntimeCommand): Promise<void> {
     const args: AgentCommandWorkflowInput = {
+      policy: await policyForCommand(this.deps.prisma, command, this.deps.deadLetterThreshold),
       commandId: command.id,
       agentFamily: command.agentFamily as AgentCommandWorkflowInput['agentFamily'],
       action: command.action,
@@ -130,6 +137,7 @@ export class CommandDispatcher {
    */
   private async abandon(command: RuntimeCommand, err: unknown): Promise<never> {
     if (!command.idempotencyKey) await this.deps.prisma.runtimeCommand.delete({ where: { id: command.id } }).catch(() => undefined);
+    if (err instanceof ApiError) throw err;
     return this.unavailable(err);
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AGENT_FAMILIES, AGENT_FAMILY_NAMES, type AgentFamily } from './agents/registry';
-import { POLICY_PROFILE_NAMES, type PolicyProfileName } from './policy/profiles';
+import { POLICY_PROFILE_NAMES, type PolicyProfile, type PolicyProfileName } from './policy/profiles';
 
 /**
  * The public command envelope: defined once, and the API's validation, the workflow input and the
@@ -44,6 +44,12 @@ export interface AgentCommandWorkflowInput {
   policyProfile: PolicyProfileName;
   traceId: string;
   shadow: boolean;
+  /** The resolved policy (profile + family overrides + threshold override). Absent in runs started before it existed. */
+  policy?: PolicyProfile;
+  /** Attempt number already used by earlier runs of this command (a dead letter replayed after its workflow closed). */
+  attemptBase?: number;
+  /** The admin replay that started this run, if any. */
+  replayId?: string;
 }
 
 /** Workflow ids are derived, so a command maps to exactly one workflow id for its whole life. */

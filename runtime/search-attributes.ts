@@ -12,6 +12,7 @@ export const SEARCH_ATTRIBUTES = {
   PolicyProfile: defineSearchAttributeKey('PolicyProfile', SearchAttributeType.KEYWORD),
   CommandId: defineSearchAttributeKey('CommandId', SearchAttributeType.KEYWORD),
   TraceId: defineSearchAttributeKey('TraceId', SearchAttributeType.KEYWORD),
+  FailureClass: defineSearchAttributeKey('FailureClass', SearchAttributeType.KEYWORD),
 } as const;
 
 /** Values of RuntimeStatus, PascalCase as admins type them in the UI's query box. */
@@ -20,6 +21,7 @@ export const RUNTIME_STATUS = {
   succeeded: 'Succeeded',
   failed: 'Failed',
   deadLettered: 'DeadLettered',
+  discarded: 'Discarded',
 } as const;
 
 /** `Name=Keyword` pairs for `temporal server start-dev --search-attribute`. */

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     prisma,
     gateway,
     logger,
+    replayEnabled: () => config.RUNTIME_REPLAY_ENABLED,
   });
   logger.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
   try {

@@ -14,6 +14,7 @@ export interface AttemptStart extends AttemptKey {
   idempotencyKey: string;
   traceId: string;
   startedAt: Date;
+  reattached: boolean;
 }
 
 export interface AttemptSuccess extends AttemptKey {
@@ -48,6 +49,29 @@ export class AttemptProjection {
       // A re-delivered start (activity retried after a lost completion) must not reset a finished row.
       update: {},
     });
+  }
+
+  /**
+   * The previous attempt, if it is still 'running': its activity ended without recording an
+   * outcome, so its gateway run may have finished unseen. It is closed as a timeout here and its
+   * idempotency key handed to the next attempt.
+   */
+  async lostPredecessor(a: AttemptKey & { startedAt: Date }): Promise<{ idempotencyKey: string } | null> {
+    const previous = await this.prisma.runtimeCommandAttempt.findUnique({
+      where: { commandId_attemptNumber: { commandId: a.commandId, attemptNumber: a.attemptNumber - 1 } },
+    });
+    if (!previous || previous.status !== 'running') return null;
+    await this.prisma.runtimeCommandAttempt.updateMany({
+      where: { id: previous.id, status: 'running' },
+      data: {
+        status: 'failed',
+        errorClass: 'timeout',
+        errorMessage: `answer lost (worker stopped or activity timed out); attempt ${a.attemptNumber} re-attached to its gateway run`,
+        finishedAt: a.startedAt,
+        durationMs: a.startedAt.getTime() - previous.startedAt.getTime(),
+      },
+    });
+    return { idempotencyKey: previous.idempotencyKey };
   }
 
   async succeeded(a: AttemptSuccess): Promise<void> {

@@ -11,6 +11,7 @@ export interface RunRef {
 export interface RunStarted extends RunRef {
   workflowType: string;
   taskQueue: string;
+  replayId?: string;
 }
 
 export type CommandOutcome =
@@ -39,10 +40,12 @@ export class CommandProjection {
           status: 'running',
           traceId: r.traceId,
           startedAt: new Date(),
+          replayId: r.replayId ?? null,
         },
         update: {},
       }),
-      this.prisma.runtimeCommand.updateMany({ where: { id: r.commandId, status: 'accepted' }, data: { status: 'running' } }),
+      // dead_lettered: a new run replaying a dead letter whose parked workflow had expired.
+      this.prisma.runtimeCommand.updateMany({ where: { id: r.commandId, status: { in: ['accepted', 'dead_lettered'] } }, data: { status: 'running' } }),
     ]);
   }
 

@@ -74,9 +74,9 @@ describe('POST /v1/commands: one command end to end', function () {
     recordHistory(h, workflowId, 'agent-command-succeeded');
   });
 
-  it('projects a command the provider rejects as failed, with a named failure class and no retry', async () => {
+  it('projects a best_effort command the provider rejects as failed, with a named failure class and no retry', async () => {
     const submitted = await request(h.apiUrl, 'POST', '/v1/commands', {
-      json: { agentFamily: 'research', action: 'investigate', input: { question: 'Rejected?', scenario: 'status:400:9' } },
+      json: { agentFamily: 'research', action: 'investigate', input: { question: 'Rejected?', scenario: 'status:400:9' }, policyProfile: 'best_effort' },
     });
     assert.equal(submitted.status, 202);
     const { commandId, workflowId } = submitted.body;
@@ -96,7 +96,7 @@ describe('POST /v1/commands: one command end to end', function () {
     const run = await h.prisma.runtimeWorkflowRun.findFirstOrThrow({ where: { commandId } });
     assert.equal(run.status, 'failed');
 
-    recordHistory(h, workflowId, 'agent-command-failed');
+    recordHistory(h, workflowId, 'agent-command-failed-best-effort');
   });
 
   it('answers a repeated Idempotency-Key with the same command and runs it once', async () => {

@@ -84,6 +84,7 @@ async function startHarness(): Promise<RuntimeHarness> {
     OPENCLAW_GATEWAY_URL: gateway.gatewayUrl,
     OPENCLAW_GATEWAY_TOKEN: gateway.token,
     API_PORT: '0',
+    RUNTIME_REPLAY_ENABLED: 'true',
   };
   const config = parseConfig(baseEnv);
   const client = temporal.client;
@@ -101,6 +102,7 @@ async function startHarness(): Promise<RuntimeHarness> {
     prisma: db.prisma,
     gateway: gatewayClient,
     logger,
+    replayEnabled: () => config.RUNTIME_REPLAY_ENABLED,
   });
   const running = worker.run();
   cleanups.push(async () => {

@@ -1,0 +1,23 @@
+import type { PrismaClient } from '../persistence/prisma-client';
+import type { PolicyProfile, PolicyProfileName } from '../runtime/policy/profiles';
+import { policyOverridesSchema, resolvePolicy } from '../runtime/policy/resolve';
+import { ApiError } from './errors';
+
+/**
+ * A command's policy: its profile, then the agent family's overrides from the
+ * agent_configurations row named after the family, then RUNTIME_DEAD_LETTER_THRESHOLD.
+ */
+export async function policyForCommand(
+  prisma: PrismaClient,
+  command: { agentFamily: string; policyProfile: string },
+  deadLetterThreshold: number | undefined,
+): Promise<PolicyProfile> {
+  const config = await prisma.agentConfiguration.findUnique({ where: { name: command.agentFamily } });
+  const overrides = policyOverridesSchema.safeParse(config?.policyOverrides ?? undefined);
+  if (!overrides.success) {
+    throw new ApiError(500, 'agent_configuration_invalid', `agent_configurations row "${command.agentFamily}" has invalid policy_overrides`, {
+      fields: overrides.error.issues.map((i) => ({ path: `policy_overrides.${i.path.join('.')}`, code: i.code, message: i.message })),
+    });
+  }
+  return resolvePolicy(command.policyProfile as PolicyProfileName, overrides.data, deadLetterThreshold);
+}

@@ -1,0 +1,189 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import * as net from 'node:net';
+
+/** Every child the bench started, so an exit path (normal, error, Ctrl-C) can stop them all. */
+const children = new Set<BenchChild>();
+
+export interface BenchChild {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** Resolves once a line of output matches. */
+  waitFor(re: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
+  output(): string;
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export function startChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): BenchChild {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  // Keep only the tail in memory: children log a line per command.
+  let tail = '';
+  const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  const onData = (d: Buffer) => {
+    log.write(d);
+    tail = (tail + d.toString()).slice(-20_000);
+    for (const w of waiters.slice()) {
+      const m = w.re.exec(tail);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const bc: BenchChild = {
+    name,
+    child,
+    pid: child.pid ?? -1,
+    output: () => tail,
+    waitFor(re, timeoutMs) {
+      const m = re.exec(tail);
+      if (m) return Promise.resolve(m);
+      return new Promise((resolve, reject) => {
+        const w = { re, resolve: (x: RegExpExecArray) => (clearTimeout(t), resolve(x)) };
+        const t = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`${name}: no output matching ${re} after ${timeoutMs} ms; last output:\n${tail.slice(-2000)}`));
+        }, timeoutMs);
+        waiters.push(w);
+        child.once('exit', (code, sig) => {
+          if (waiters.includes(w)) {
+            clearTimeout(t);
+            waiters.splice(waiters.indexOf(w), 1);
+            reject(new Error(`${name} exited (code ${code}, signal ${sig}) before ready; last output:\n${tail.slice(-2000)}`));
+          }
+        });
+      });
+    },
+    async stop(timeoutMs = 15_000) {
+      children.delete(bc);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs))]);
+        if (!done) {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      }
+      log.end();
+    },
+  };
+  children.add(bc);
+  return bc;
+}
+
+/** Stops every child still running (reverse start order). */
+export async function stopAllChildren(): Promise<void> {
+  for (const c of [...children].reverse()) await c.stop(10_000).catch(() => undefined);
+}
+
+/** Synchronous last resort on process exit: SIGKILL whatever is left. */
+export function killAllChildrenSync(): void {
+  for (const c of children) {
+    try {
+      c.child.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Samples VmRSS of some processes every `everyMs`; peak per window, plus VmHWM (lifetime peak). */
+export class RssSampler {
+  private peaks = new Map<number, number>();
+  private timer: NodeJS.Timeout;
+  constructor(private readonly pids: number[], everyMs = 200) {
+    this.timer = setInterval(() => this.sample(), everyMs);
+    this.timer.unref();
+    this.sample();
+  }
+  private sample(): void {
+    for (const pid of this.pids) {
+      const kb = statusKb(pid, 'VmRSS');
+      if (kb !== null) this.peaks.set(pid, Math.max(this.peaks.get(pid) ?? 0, kb));
+    }
+  }
+  /** Peak sampled VmRSS since the last reset, in MB. */
+  peakMb(pid: number): number | null {
+    this.sample();
+    const kb = this.peaks.get(pid);
+    return kb === undefined ? null : Math.round(kb / 102.4) / 10;
+  }
+  reset(): void {
+    this.peaks.clear();
+    this.sample();
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+export function hwmMb(pid: number): number | null {
+  const kb = statusKb(pid, 'VmHWM');
+  return kb === null ? null : Math.round(kb / 102.4) / 10;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** utime + stime of a process (and its threads), in ms; null when it is gone. */
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is state (field 3); utime and stime are fields 14 and 15.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time per command of named processes over one level. */
+export class CpuMeter {
+  private before = new Map<string, number>();
+  private bench0 = process.cpuUsage();
+  constructor(private readonly procs: () => Promise<Record<string, number[]>>) {}
+  private async read(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const [name, pids] of Object.entries(await this.procs())) {
+      out.set(name, pids.reduce((s, p) => s + (cpuMs(p) ?? 0), 0));
+    }
+    return out;
+  }
+  async start(): Promise<void> {
+    this.before = await this.read();
+    this.bench0 = process.cpuUsage();
+  }
+  async perCommand(commands: number): Promise<Record<string, number>> {
+    const after = await this.read();
+    const b = process.cpuUsage(this.bench0);
+    const out: Record<string, number> = {};
+    for (const [name, v] of after) out[name] = Math.round(((v - (this.before.get(name) ?? 0)) / Math.max(1, commands)) * 10) / 10;
+    out.bench = Math.round(((b.user + b.system) / 1000 / Math.max(1, commands)) * 10) / 10;
+    return out;
+  }
+}

@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../runtime/search-attributes';
+import { freePort, sleep, startChild, type BenchChild } from './procs';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+export const TEMPORAL_CLI = path.join(REPO_ROOT, '.tools', 'temporal', 'temporal');
+
+/**
+ * The pinned Temporal dev server, persisted to a SQLite file like scripts/start-temporal.sh's
+ * (the production-like dev server), or in memory when dbFile is null. Headless; the runtime's
+ * search attributes registered.
+ */
+export async function startTemporalServer(opts: { dbFile: string | null; logFile: string; extraArgs?: string[] }): Promise<{ address: string; proc: BenchChild }> {
+  if (!existsSync(TEMPORAL_CLI)) throw new Error(`Temporal CLI missing at ${TEMPORAL_CLI}: run bash scripts/install-temporal.sh`);
+  const port = await freePort();
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error'];
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  for (const sa of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', sa);
+  args.push(...(opts.extraArgs ?? []));
+  const proc = startChild('temporal', TEMPORAL_CLI, args, process.env, opts.logFile);
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (proc.child.exitCode !== null) throw new Error(`Temporal dev server exited: ${proc.output().slice(-2000)}`);
+    try {
+      const c = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await c.workflowService.describeNamespace({ namespace: 'default' });
+        return { address, proc };
+      } finally {
+        await c.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`Temporal dev server not ready after 60 s: ${String(err)}`);
+      await sleep(300);
+    }
+  }
+}

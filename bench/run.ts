@@ -1,0 +1,577 @@
+/**
+ * `npm run bench` (issue 16): orchestration overhead (Mode A), the runtime over the real gateway
+ * (Mode B) and history replay, measured on this machine in one run. See bench/README.md.
+ *
+ *   node dist/bench/run.js            full run, results in bench/results/<date>.{json,md,svg}
+ *   node dist/bench/run.js --smoke    tiny run (CI, < 60 s), results in a temp dir
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { OpenClawGatewayClient } from '../activities/openclaw/gateway-client';
+import { agentSessionKey } from '../activities/openclaw/protocol';
+import { AGENT_FAMILIES } from '../runtime/agents/registry';
+import { createTestDatabase, type TestDatabase } from '../test/support/database-fixture';
+import { startGatewayFixture, type GatewayFixture } from '../test/support/gateway-fixture';
+import { closedLoop, CompletionWatcher, fixedRate, mapLimit, Progress } from './lib/drivers';
+import { PgRoundTripCounter } from './lib/pg-proxy';
+import { CpuMeter, freePort, hwmMb, killAllChildrenSync, RssSampler, sleep, startChild, stopAllChildren, type BenchChild } from './lib/procs';
+import { writeReports, type BenchResults, type RunResult, type SideResult } from './lib/report';
+import { dist, round } from './lib/stats';
+import { timeline } from './lib/timeline';
+import { REPO_ROOT, startTemporalServer, TEMPORAL_CLI } from './lib/temporal-server';
+
+const smoke = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
+/** --temporal-fast: lift the dev server's transfer-queue read limit (see README: why ~150 ms). */
+const temporalFast = process.argv.includes('--temporal-fast') || process.env.BENCH_TEMPORAL_FAST === '1';
+const TEMPORAL_FAST_ARGS = ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000'];
+/** --only=A or --only=B: one mode (replay needs Mode A). */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).toUpperCase();
+
+const PLAN = smoke
+  ? {
+      modeA: [{ concurrency: 1, commands: 4 }, { concurrency: 5, commands: 10 }],
+      fixedRate: { rate: 100, seconds: 0.2 },
+      accounting: 3,
+      modeB: [{ concurrency: 1, commands: 2 }, { concurrency: 5, commands: 5 }],
+      replayActivities: 20,
+      warmup: 3,
+    }
+  : {
+      modeA: [{ concurrency: 1, commands: 150 }, { concurrency: 50, commands: 600 }, { concurrency: 200, commands: 800 }],
+      fixedRate: { rate: 100, seconds: 5 },
+      accounting: 40,
+      modeB: [{ concurrency: 1, commands: 30 }, { concurrency: 10, commands: 60 }, { concurrency: 50, commands: 150 }],
+      // 4 start/end events + 6 per sequential activity: 166 activities = 1,000 events.
+      replayActivities: 166,
+      warmup: 20,
+    };
+
+const progress = new Progress();
+const say = (msg: string) => progress.line(msg, true);
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'si-bench-'));
+const node = process.execPath;
+const dist_ = (p: string) => path.join(REPO_ROOT, 'dist', p);
+
+let db: TestDatabase | undefined;
+let gateway: GatewayFixture | undefined;
+let cleaningUp: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  cleaningUp ??= (async () => {
+    await stopAllChildren();
+    await gateway?.stop().catch((e) => say(`gateway stop failed: ${e}`));
+    await db?.drop().catch((e) => say(`database drop failed: ${e}`));
+    if (process.env.KEEP_BENCH_TMP === '1') say(`kept ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
+  })();
+  return cleaningUp;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    say(`${sig}: stopping every child process and removing temp state`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+process.on('exit', killAllChildrenSync);
+
+/** PostgreSQL backends serving the scratch database (the bench's own polling backends included). */
+async function pgBackends(watcher: CompletionWatcher): Promise<number[]> {
+  const { rows } = await watcher.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  return rows.map((r) => r.pid);
+}
+
+// ---------------------------------------------------------------- runtime processes
+
+interface RuntimeProcs {
+  worker: BenchChild;
+  api: BenchChild;
+  apiUrl: string;
+}
+
+async function startRuntime(kind: 'instant' | 'real', env: NodeJS.ProcessEnv, tag: string): Promise<RuntimeProcs> {
+  const apiPort = await freePort();
+  const workerEntry = kind === 'instant' ? dist_('bench/instant-worker.js') : dist_('workers/main.js');
+  // BENCH_CPU_PROF_DIR: V8 CPU profiles of the runtime worker (main and workflow threads), written on exit.
+  const prof = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  const worker = startChild(`worker-${tag}`, node, [...prof, workerEntry], { ...env, RUNTIME_BENCHMARK: '1' }, path.join(workDir, `worker-${tag}.log`));
+  const api = startChild(`api-${tag}`, node, [dist_('api/server.js')], { ...env, API_PORT: String(apiPort) }, path.join(workDir, `api-${tag}.log`));
+  await Promise.all([worker.waitFor(/"worker running"/, 90_000), api.waitFor(/"api listening"/, 60_000)]);
+  return { worker, api, apiUrl: `http://127.0.0.1:${apiPort}` };
+}
+
+const COMMAND_BODY = JSON.stringify({ agentFamily: 'research', action: 'investigate', input: { question: 'Who buys heat pumps? (benchmark)' } });
+
+/** POST /v1/commands with a fresh Idempotency-Key; returns the command id and the HTTP time. */
+async function submit(apiUrl: string): Promise<{ ok: boolean; status: number; commandId?: string; submitMs: number; submittedAt: number }> {
+  const submittedAt = Date.now();
+  const t0 = performance.now();
+  try {
+    const res = await fetch(`${apiUrl}/v1/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${randomUUID()}` },
+      body: COMMAND_BODY,
+    });
+    const body = (await res.json()) as { commandId?: string };
+    const submitMs = performance.now() - t0;
+    return { ok: res.status === 202, status: res.status, commandId: body.commandId, submitMs, submittedAt };
+  } catch {
+    return { ok: false, status: 0, submitMs: performance.now() - t0, submittedAt };
+  }
+}
+
+interface CommandSample {
+  commandId: string;
+  submittedAt: number;
+  submitMs: number;
+  completedAt: number;
+  status: string;
+}
+
+/** Closed loop of commands through the API, each waited for in the projection. */
+async function runtimeLevel(label: string, procs: RuntimeProcs, watcher: CompletionWatcher, concurrency: number, total: number) {
+  const samples: CommandSample[] = [];
+  let failures = 0;
+  const failureKinds: Record<string, number> = {};
+  const seconds = await closedLoop(
+    concurrency,
+    total,
+    async () => {
+      const s = await submit(procs.apiUrl);
+      if (!s.ok || !s.commandId) {
+        failures++;
+        failureKinds[`http_${s.status}`] = (failureKinds[`http_${s.status}`] ?? 0) + 1;
+        return;
+      }
+      const c = await watcher.wait(s.commandId).catch(() => null);
+      if (!c) {
+        failures++;
+        failureKinds.timeout = (failureKinds.timeout ?? 0) + 1;
+        return;
+      }
+      if (c.status !== 'succeeded') {
+        failures++;
+        failureKinds[c.status] = (failureKinds[c.status] ?? 0) + 1;
+      }
+      samples.push({ commandId: s.commandId, submittedAt: s.submittedAt, submitMs: s.submitMs, completedAt: c.completedAt.getTime(), status: c.status });
+    },
+    (done) => progress.line(`${label} c=${concurrency}: ${done}/${total}`),
+  );
+  return { samples, failures, failureKinds, seconds };
+}
+
+/** completed_at (projection) minus the workflow's close time in Temporal, per command. */
+async function projectionLags(client: Client, samples: CommandSample[]): Promise<number[]> {
+  const lags = await mapLimit(samples, 16, async (s) => {
+    const d = await client.workflow.getHandle(`command-${s.commandId}`).describe();
+    return d.closeTime ? s.completedAt - d.closeTime.getTime() : NaN;
+  });
+  return lags;
+}
+
+function side(seconds: number, samples: { e2e: number; submitMs: number }[], extra: Partial<SideResult> = {}): SideResult {
+  return {
+    commands: samples.length,
+    seconds: round(seconds, 2),
+    throughput: round(samples.length / seconds, 1),
+    e2eMs: dist(samples.map((s) => s.e2e)),
+    submitMs: dist(samples.map((s) => s.submitMs)),
+    ...extra,
+  };
+}
+
+// ---------------------------------------------------------------- Mode A
+
+async function modeA(results: BenchResults, temporalAddress: string, temporalPid: number, client: Client): Promise<string> {
+  const runs: RunResult[] = PLAN.modeA.map((l) => ({ mode: 'A', concurrency: l.concurrency, commands: l.commands }) as RunResult);
+  results.runs.push(...runs);
+
+  // 1. bare Temporal
+  const bareQueue = `bench-bare-${process.pid}`;
+  say('Mode A: starting the bare-Temporal worker');
+  const bare = startChild('bare-worker', node, [dist_('bench/bare-worker.js')], { ...process.env, RUNTIME_BENCHMARK: '1', TEMPORAL_ADDRESS: temporalAddress, BENCH_TASK_QUEUE: bareQueue }, path.join(workDir, 'bare-worker.log'));
+  await bare.waitFor(/bench worker running/, 90_000);
+  const rss = new RssSampler([bare.pid, temporalPid]);
+  const bareOne = async (tag: string) => {
+    const submittedAt = Date.now();
+    const t0 = performance.now();
+    const handle = await client.workflow.start('bareNoopWorkflow', { taskQueue: bareQueue, workflowId: `bare-${tag}-${randomUUID()}` });
+    const submitMs = performance.now() - t0;
+    await handle.result();
+    return { id: handle.workflowId, submittedAt, submitMs };
+  };
+  await closedLoop(5, PLAN.warmup, async (i) => void (await bareOne(`warm${i}`)));
+  const bareCpu = new CpuMeter(async () => ({ worker: [bare.pid], temporal: [temporalPid] }));
+  for (const run of runs) {
+    rss.reset();
+    await bareCpu.start();
+    const starts: { id: string; submittedAt: number; submitMs: number }[] = [];
+    const seconds = await closedLoop(run.concurrency, run.commands, async (i) => void starts.push(await bareOne(`c${run.concurrency}-${i}`)), (d) =>
+      progress.line(`Mode A bare c=${run.concurrency}: ${d}/${run.commands}`),
+    );
+    const samples = await mapLimit(starts, 16, async (s) => {
+      const d = await client.workflow.getHandle(s.id).describe();
+      return { e2e: d.closeTime!.getTime() - s.submittedAt, submitMs: s.submitMs };
+    });
+    const cpu = await bareCpu.perCommand(run.commands);
+    run.bare = side(seconds, samples, { workerRssMb: rss.peakMb(bare.pid), temporalRssMb: rss.peakMb(temporalPid), cpuMsPerCommand: cpu });
+    if (run.concurrency === 1) run.bare.timeline = await timeline(client, starts.slice(-20).map((s) => ({ workflowId: s.id, submittedAt: s.submittedAt })));
+    say(`Mode A bare c=${run.concurrency}: ${run.bare.throughput}/s, e2e p50 ${run.bare.e2eMs.p50} ms`);
+  }
+
+  // The replay history comes from the bare worker: sequential no-op activities.
+  say(`generating a replay history (${PLAN.replayActivities} sequential activities)`);
+  const long = await client.workflow.start('bareSequentialNoopsWorkflow', { taskQueue: bareQueue, workflowId: `bare-history-${randomUUID()}`, args: [PLAN.replayActivities] });
+  await long.result();
+  // The CLI's JSON is what historyFromJSON reads (as test/support/record-history.ts does).
+  const historyFile = path.join(workDir, 'replay-history.json');
+  writeFileSync(
+    historyFile,
+    execFileSync(TEMPORAL_CLI, ['workflow', 'show', '--workflow-id', long.workflowId, '--address', temporalAddress, '--namespace', 'default', '--output', 'json'], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    }),
+  );
+  rss.stop();
+  await bare.stop();
+
+  // 2. the runtime: worker (real workflow + activities, instant gateway) and API as children.
+  const queue = `bench-runtime-${process.pid}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '',
+    DATABASE_URL: db!.url,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: queue,
+    REDIS_KEY_PREFIX: `si-bench-${process.pid}:`,
+    LOG_LEVEL: 'info',
+  };
+  say('Mode A: starting the runtime worker (instant gateway) and API');
+  let procs = await startRuntime('instant', env, 'A');
+  const watcher = new CompletionWatcher(db!.url);
+  const rrss = new RssSampler([procs.worker.pid, procs.api.pid, temporalPid]);
+  await runtimeLevel('Mode A runtime warm-up', procs, watcher, 5, PLAN.warmup);
+  const rtCpu = new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [temporalPid], postgres: await pgBackends(watcher) }));
+  for (const run of runs) {
+    rrss.reset();
+    await rtCpu.start();
+    const r = await runtimeLevel('Mode A runtime', procs, watcher, run.concurrency, run.commands);
+    const cpu = await rtCpu.perCommand(run.commands);
+    const lags = await projectionLags(client, r.samples);
+    run.runtime = side(
+      r.seconds,
+      r.samples.map((s) => ({ e2e: s.completedAt - s.submittedAt, submitMs: s.submitMs })),
+      {
+        failures: r.failures,
+        failureKinds: r.failureKinds,
+        projectionLagMs: dist(lags),
+        closeAfterProjectionMs: dist(lags.map((l) => -l)),
+        workerRssMb: rrss.peakMb(procs.worker.pid),
+        apiRssMb: rrss.peakMb(procs.api.pid),
+        temporalRssMb: rrss.peakMb(temporalPid),
+        cpuMsPerCommand: cpu,
+      },
+    );
+    if (run.concurrency === 1) run.runtime.timeline = await timeline(client, r.samples.slice(-20).map((s) => ({ workflowId: `command-${s.commandId}`, submittedAt: s.submittedAt })));
+    run.ratio = {
+      latencyP50: round(run.runtime.e2eMs.p50 / run.bare!.e2eMs.p50, 2),
+      throughput: round(run.runtime.throughput / run.bare!.throughput, 2),
+    };
+    say(`Mode A runtime c=${run.concurrency}: ${run.runtime.throughput}/s, e2e p50 ${run.runtime.e2eMs.p50} ms (x${run.ratio.latencyP50} bare), worker RSS ${run.runtime.workerRssMb} MB`);
+  }
+
+  // 3. API submit latency at a fixed rate; then wait for the backlog to drain.
+  const { rate, seconds } = PLAN.fixedRate;
+  const total = Math.max(1, Math.round(rate * seconds));
+  say(`Mode A: API submit at a fixed ${rate} req/s for ${seconds} s`);
+  const fixed: { submitMs: number; ok: boolean; id?: string }[] = [];
+  rrss.reset();
+  await rtCpu.start();
+  const took = await fixedRate(rate, total, async () => {
+    const s = await submit(procs.apiUrl);
+    fixed.push({ submitMs: s.submitMs, ok: s.ok, id: s.commandId });
+  });
+  const drainStart = performance.now();
+  await Promise.all(fixed.filter((f) => f.id).map((f) => watcher.wait(f.id!, 300_000).catch(() => null)));
+  results.runs.push({
+    mode: 'A-fixed-rate',
+    concurrency: 0,
+    commands: total,
+    rate,
+    runtime: {
+      commands: total,
+      seconds: round(took, 2),
+      throughput: round(total / took, 1),
+      submitMs: dist(fixed.map((f) => f.submitMs)),
+      failures: fixed.filter((f) => !f.ok).length,
+      drainSeconds: round((performance.now() - drainStart) / 1000, 1),
+      cpuMsPerCommand: await rtCpu.perCommand(total),
+      workerRssMb: rrss.peakMb(procs.worker.pid),
+      apiRssMb: rrss.peakMb(procs.api.pid),
+    },
+  } as RunResult);
+  rrss.stop();
+  const hwm = { workerMb: hwmMb(procs.worker.pid), apiMb: hwmMb(procs.api.pid) };
+
+  // 4. Database accounting: rows per command, round trips per command (through a counting proxy,
+  // so the timed runs above never paid for the extra hop), tuples written per command.
+  const rowCounts = await countRows(watcher);
+  await Promise.all([procs.api.stop(), procs.worker.stop()]);
+  await sleep(1500); // exited backends have flushed their table statistics
+  const tupBefore = await tupleWrites(watcher);
+  say(`Mode A: database accounting pass (${PLAN.accounting} commands at concurrency 1, through a counting proxy)`);
+  const dbUrl = new URL(db!.url);
+  const apiProxy = new PgRoundTripCounter(dbUrl.hostname, Number(dbUrl.port || 5432));
+  const workerProxy = new PgRoundTripCounter(dbUrl.hostname, Number(dbUrl.port || 5432));
+  const via = (port: number) => {
+    const u = new URL(db!.url);
+    u.port = String(port);
+    return u.toString();
+  };
+  const apiProxyPort = await apiProxy.listen();
+  const workerProxyPort = await workerProxy.listen();
+  const apiPort = await freePort();
+  const worker = startChild('worker-acct', node, [dist_('bench/instant-worker.js')], { ...env, RUNTIME_BENCHMARK: '1', DATABASE_URL: via(workerProxyPort) }, path.join(workDir, 'worker-acct.log'));
+  const api = startChild('api-acct', node, [dist_('api/server.js')], { ...env, DATABASE_URL: via(apiProxyPort), API_PORT: String(apiPort) }, path.join(workDir, 'api-acct.log'));
+  await Promise.all([worker.waitFor(/"worker running"/, 90_000), api.waitFor(/"api listening"/, 60_000)]);
+  procs = { worker, api, apiUrl: `http://127.0.0.1:${apiPort}` };
+  const warm = 3;
+  await runtimeLevel('accounting warm-up', procs, watcher, 1, warm);
+  await sleep(300);
+  apiProxy.reset(200);
+  workerProxy.reset(200);
+  // Statements of exactly one command (concurrency 1: nothing else is running).
+  const one = await runtimeLevel('accounting (one command, statements recorded)', procs, watcher, 1, 1);
+  await sleep(300);
+  const statements = { api: apiProxy.statements, worker: workerProxy.statements, apiRoundTrips: apiProxy.roundTrips, workerRoundTrips: workerProxy.roundTrips };
+  void one;
+  apiProxy.reset(0);
+  workerProxy.reset(0);
+  const acct = await runtimeLevel('accounting', procs, watcher, 1, PLAN.accounting);
+  await sleep(300); // the last workflow task finishes after completed_at
+  const rt = { api: apiProxy.roundTrips, worker: workerProxy.roundTrips };
+  await Promise.all([api.stop(), worker.stop()]); // backends exit and flush their table statistics
+  await sleep(1500);
+  const tupAfter = await tupleWrites(watcher);
+  await Promise.all([apiProxy.close(), workerProxy.close()]);
+  const n = acct.samples.length;
+  results.db = {
+    rowsPerCommand: rowCounts,
+    roundTripsPerCommand: { api: round(rt.api / n, 2), worker: round(rt.worker / n, 2), total: round((rt.api + rt.worker) / n, 2) },
+    tupleWritesPerCommand: Object.fromEntries(Object.entries(tupAfter).map(([t, v]) => [t, round((v - (tupBefore[t] ?? 0)) / (n + warm + 1), 2)])),
+    accountingCommands: n,
+    oneCommand: statements,
+    method:
+      'round trips: PostgreSQL protocol messages that end a request (simple Query or extended-protocol Sync) counted by a TCP proxy in front of PostgreSQL, separately for the API and the worker, over the accounting pass; tuple writes: pg_stat_user_tables n_tup_ins+n_tup_upd+n_tup_del deltas over the whole pass including its warm-up (read after the processes exited, so every backend had flushed its statistics) / commands of the pass; rows: count(*) of each table / commands submitted',
+  };
+  results.rssPeakHwm = hwm;
+  await watcher.close();
+  return historyFile;
+}
+
+const TABLES = ['runtime_commands', 'runtime_command_attempts', 'runtime_workflow_runs', 'agent_execution_logs', 'runtime_dead_letters', 'runtime_memory_snapshots'];
+
+async function countRows(watcher: CompletionWatcher): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const commands = Number((await watcher.pool.query('SELECT count(*)::int AS n FROM runtime_commands')).rows[0].n);
+  for (const t of TABLES) out[t] = round(Number((await watcher.pool.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n) / commands, 2);
+  out.total = round(Object.values(out).reduce((a, b) => a + b, 0), 2);
+  return out;
+}
+
+async function tupleWrites(watcher: CompletionWatcher): Promise<Record<string, number>> {
+  const { rows } = await watcher.pool.query<{ relname: string; w: string }>(
+    'SELECT relname, (n_tup_ins + n_tup_upd + n_tup_del)::bigint AS w FROM pg_stat_user_tables WHERE relname = ANY($1::text[])',
+    [TABLES],
+  );
+  const out: Record<string, number> = {};
+  for (const r of rows) out[r.relname] = Number(r.w);
+  out.total = Object.values(out).reduce((a, b) => a + b, 0);
+  return out;
+}
+
+// ---------------------------------------------------------------- Mode B
+
+async function modeB(results: BenchResults, temporalAddress: string, temporalPid: number, client: Client): Promise<void> {
+  say('Mode B: starting the OpenClaw gateway and the AI-provider stand-in');
+  gateway = await startGatewayFixture();
+  const gw = new OpenClawGatewayClient({ url: gateway.gatewayUrl, token: gateway.token });
+  await gw.connect();
+  const family = AGENT_FAMILIES.research;
+  const runOne = async () => {
+    const id = randomUUID();
+    const t0 = performance.now();
+    try {
+      await gw.runAgent({
+        agentId: family.gatewayAgentId,
+        sessionKey: agentSessionKey(family.gatewayAgentId, `bench-${id}`),
+        message: `[si-command:${id}]\n${family.prompt('investigate', { question: 'Who buys heat pumps? (benchmark)' })}`,
+        idempotencyKey: `bench-${id}`,
+        timeoutMs: 120_000,
+      });
+      return { ms: performance.now() - t0, ok: true };
+    } catch {
+      return { ms: performance.now() - t0, ok: false };
+    }
+  };
+  const runs: RunResult[] = PLAN.modeB.map((l) => ({ mode: 'B', concurrency: l.concurrency, commands: l.commands }) as RunResult);
+  results.runs.push(...runs);
+  const gwRss = new RssSampler([gateway.gatewayPid]);
+  await closedLoop(2, Math.min(4, PLAN.warmup), async () => void (await runOne()));
+  for (const run of runs) {
+    gwRss.reset();
+    const lat: { ms: number; ok: boolean }[] = [];
+    const seconds = await closedLoop(run.concurrency, run.commands, async () => void lat.push(await runOne()), (d) => progress.line(`Mode B gateway alone c=${run.concurrency}: ${d}/${run.commands}`));
+    const ok = lat.filter((l) => l.ok);
+    run.gateway = { ...side(seconds, ok.map((l) => ({ e2e: l.ms, submitMs: NaN }))), failures: lat.length - ok.length, gatewayRssMb: gwRss.peakMb(gateway.gatewayPid) };
+    delete (run.gateway as Partial<SideResult>).submitMs;
+    say(`Mode B gateway alone c=${run.concurrency}: ${run.gateway.throughput} runs/s, p50 ${run.gateway.e2eMs.p50} ms`);
+  }
+  await gw.close();
+
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '',
+    DATABASE_URL: db!.url,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: `bench-gateway-${process.pid}`,
+    OPENCLAW_GATEWAY_URL: gateway.gatewayUrl,
+    OPENCLAW_GATEWAY_TOKEN: gateway.token,
+    REDIS_KEY_PREFIX: `si-bench-${process.pid}:`,
+    LOG_LEVEL: 'info',
+  };
+  say('Mode B: starting the runtime worker (real gateway client) and API');
+  const procs = await startRuntime('real', env, 'B');
+  const watcher = new CompletionWatcher(db!.url);
+  const rss = new RssSampler([procs.worker.pid, procs.api.pid, gateway.gatewayPid]);
+  await runtimeLevel('Mode B runtime warm-up', procs, watcher, 2, Math.min(4, PLAN.warmup));
+  const cpuB = new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [temporalPid], gateway: [gateway!.gatewayPid], postgres: await pgBackends(watcher) }));
+  for (const run of runs) {
+    rss.reset();
+    await cpuB.start();
+    const r = await runtimeLevel('Mode B runtime', procs, watcher, run.concurrency, run.commands);
+    const cpu = await cpuB.perCommand(run.commands);
+    const lags = await projectionLags(client, r.samples);
+    run.runtime = side(
+      r.seconds,
+      r.samples.map((s) => ({ e2e: s.completedAt - s.submittedAt, submitMs: s.submitMs })),
+      {
+        failures: r.failures,
+        failureKinds: r.failureKinds,
+        projectionLagMs: dist(lags),
+        workerRssMb: rss.peakMb(procs.worker.pid),
+        apiRssMb: rss.peakMb(procs.api.pid),
+        gatewayRssMb: rss.peakMb(gateway.gatewayPid),
+        cpuMsPerCommand: cpu,
+      },
+    );
+    run.runtime.addedLatencyP50Ms = round(run.runtime.e2eMs.p50 - run.gateway!.e2eMs.p50, 1);
+    run.ratio = {
+      latencyP50: round(run.runtime.e2eMs.p50 / run.gateway!.e2eMs.p50, 2),
+      throughput: round(run.runtime.throughput / run.gateway!.throughput, 2),
+    };
+    say(`Mode B runtime c=${run.concurrency}: ${run.runtime.throughput}/s (x${run.ratio.throughput} gateway), +${run.runtime.addedLatencyP50Ms} ms p50, ${r.failures} failures`);
+  }
+  rss.stop();
+  await watcher.close();
+  await Promise.all([procs.api.stop(), procs.worker.stop()]);
+}
+
+// ---------------------------------------------------------------- replay
+
+async function replay(results: BenchResults, historyFile: string): Promise<void> {
+  say('replaying the recorded history');
+  const history = historyFromJSON(JSON.parse(readFileSync(historyFile, 'utf8')));
+  const events = history.events?.length ?? 0;
+  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed: keep the SDK's default logger
+  }
+  const b0 = performance.now();
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./bare-workflows'), logger: quiet });
+  const bundleMs = performance.now() - b0;
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await Worker.runReplayHistory({ workflowBundle }, history, `bench-replay-${i}`);
+    times.push(performance.now() - t0);
+  }
+  results.replay = {
+    events,
+    activities: PLAN.replayActivities,
+    firstMs: round(times[0]!, 1),
+    medianMs: dist(times).p50,
+    runs: times.map((t) => round(t, 1)),
+    bundleMs: round(bundleMs, 0),
+    method: 'Worker.runReplayHistory with a pre-built bundle (bundling timed separately), 5 times in one process; first = cold',
+  };
+  say(`replay of ${events} events: first ${results.replay.firstMs} ms, median ${results.replay.medianMs} ms`);
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const startedAt = new Date().toISOString();
+  const date = startedAt.slice(0, 10);
+  const outDir = smoke ? mkdtempSync(path.join(os.tmpdir(), 'si-bench-smoke-')) : path.join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const results: BenchResults = {
+    smoke,
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGb: round(os.totalmem() / 2 ** 30, 1),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      loadAvgAtStart: os.loadavg().map((l) => round(l, 2)),
+    },
+    startedAt,
+    runs: [],
+    targets: [],
+  };
+  say(`${smoke ? 'SMOKE run' : 'full run'}; temp state in ${workDir}`);
+  const [database, temporal] = await Promise.all([
+    createTestDatabase(),
+    startTemporalServer({ dbFile: path.join(workDir, 'temporal.sqlite'), logFile: path.join(workDir, 'temporal.log'), extraArgs: temporalFast ? TEMPORAL_FAST_ARGS : [] }),
+  ]);
+  db = database;
+  results.setup = {
+    database: db.name,
+    temporal: 'dev server (pinned CLI), persisted to SQLite in a temp dir',
+    temporalExtraArgs: temporalFast ? TEMPORAL_FAST_ARGS : [],
+    modes: only ?? 'A+B',
+    taskQueues: 'one per mode',
+  };
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  try {
+    const historyFile = only === 'B' ? null : await modeA(results, temporal.address, temporal.proc.pid, client);
+    if (only !== 'A') await modeB(results, temporal.address, temporal.proc.pid, client);
+    if (historyFile) await replay(results, historyFile);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+  results.durationSeconds = Math.round((Date.now() - t0) / 1000);
+  const suffix = [temporalFast ? 'temporal-fast' : '', only ? `mode-${only}` : ''].filter(Boolean).join('-');
+  const files = writeReports(results, outDir, suffix ? `${date}-${suffix}` : date);
+  say(`done in ${results.durationSeconds} s: ${files.join(', ')}`);
+  const failed = results.targets.filter((t) => t.pass === false).map((t) => t.id);
+  say(failed.length ? `targets missed: ${failed.join(', ')}` : 'every target met');
+}
+
+main()
+  .then(() => cleanup())
+  .then(() => process.exit(0))
+  .catch(async (err) => {
+    progress.line(`failed: ${err instanceof Error ? err.stack : String(err)}`, true);
+    await cleanup();
+    process.exit(1);
+  });

@@ -1,0 +1,45 @@
+import { NON_RETRYABLE_FAILURE_CLASSES, type FailureClass } from '../failures';
+import type { PolicyProfile } from './profiles';
+
+/** What has happened so far in this command, across retry rounds and replays. */
+export interface AttemptHistory {
+  /** Attempts made since the command was (re)started: the last attempt number minus the base. */
+  attempts: number;
+  costUsd: number;
+  /** Fallback models still unused, in order. */
+  fallbacksLeft: number;
+}
+
+export type PolicyDecision =
+  | { action: 'retry'; maxAttempts: number }
+  | { action: 'fall_back'; maxAttempts: number }
+  | { action: 'dead_letter'; reason: string }
+  | { action: 'fail'; reason: string };
+
+/** Classes on which another provider may succeed where this one failed. */
+const FALLBACK_CLASSES: readonly FailureClass[] = ['provider_unavailable', 'rate_limited'];
+
+/**
+ * The policy evaluator: pure, so the workflow calls it directly and tests enumerate it.
+ * Temporal's RetryPolicy retries within one round (one provider); this decides what happens when
+ * a round ends in failure: another round, a fallback provider, a dead letter, or a plain failure.
+ */
+export function evaluatePolicy(policy: PolicyProfile, failure: FailureClass | null, history: AttemptHistory): PolicyDecision {
+  const threshold = Math.min(policy.deadLetter.thresholdAttempts, policy.retryBudget.maxAttempts);
+  const park = (reason: string): PolicyDecision =>
+    policy.deadLetter.enabled ? { action: 'dead_letter', reason } : { action: 'fail', reason };
+
+  if (history.costUsd >= policy.costCapUsd || history.costUsd >= policy.retryBudget.maxCostUsd) {
+    return park(`cost ${history.costUsd} USD reached the cap of ${Math.min(policy.costCapUsd, policy.retryBudget.maxCostUsd)} USD`);
+  }
+  const remaining = threshold - history.attempts;
+  if (failure === null) {
+    return remaining > 0 ? { action: 'retry', maxAttempts: Math.min(policy.retry.maximumAttempts, remaining) } : park('no attempts left');
+  }
+  if (NON_RETRYABLE_FAILURE_CLASSES.includes(failure)) return park(`${failure} is not retryable`);
+  if (remaining <= 0) return park(`${history.attempts} attempts reached the dead-letter threshold of ${threshold}`);
+  if (FALLBACK_CLASSES.includes(failure) && history.fallbacksLeft > 0) {
+    return { action: 'fall_back', maxAttempts: Math.min(policy.retry.maximumAttempts, remaining) };
+  }
+  return { action: 'retry', maxAttempts: Math.min(policy.retry.maximumAttempts, remaining) };
+}

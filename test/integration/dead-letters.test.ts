@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
+import { request } from '../support/http';
+import { recordHistory } from '../support/record-history';
+
+const ADMIN = { 'X-Actor': 'alice@startinsight' };
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Submits a command scripted to fail, and waits until it is parked as a dead letter. */
+async function deadLetter(h: RuntimeHarness, scenario: string, extra: Record<string, unknown> = {}) {
+  const submitted = await request(h.apiUrl, 'POST', '/v1/commands', {
+    json: { agentFamily: 'research', action: 'investigate', input: { question: 'Why did it fail?', scenario }, ...extra },
+  });
+  assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+  const { commandId, workflowId } = submitted.body as { commandId: string; workflowId: string };
+  await until('dead letter parked', () => h.prisma.runtimeDeadLetter.findFirst({ where: { commandId, status: 'parked' } }));
+  return { commandId, workflowId };
+}
+
+function waitForCommand(h: RuntimeHarness, commandId: string, status: string) {
+  return until(`command ${status}`, () => h.prisma.runtimeCommand.findFirst({ where: { id: commandId, status: status as never } }));
+}
+
+describe('dead letters and replay', function () {
+  this.timeout(240_000);
+  let h: RuntimeHarness;
+
+  before(async function () {
+    this.timeout(240_000);
+    h = await getHarness();
+  });
+
+  it('parks an exhausted command, findable in Temporal by RuntimeStatus="DeadLettered", and replays it by a UI-style signal', async () => {
+    const { commandId, workflowId } = await deadLetter(h, 'status:400:99');
+    const dl = await h.prisma.runtimeDeadLetter.findUniqueOrThrow({ where: { commandId } });
+    assert.equal(dl.errorClass, 'invalid_input');
+    assert.equal(dl.attempts, 1);
+    const cmd = await h.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: commandId } });
+    assert.equal(cmd.status, 'dead_lettered');
+
+    // The query the README gives admins for the Temporal UI.
+    await until('visible in Temporal', async () => {
+      for await (const wf of h.client.workflow.list({ query: `RuntimeStatus="DeadLettered" AND CommandId="${commandId}"` })) return wf;
+      return undefined;
+    });
+
+    // Exactly what the Temporal UI's "Send a Signal" dialog sends: signal name + one JSON object.
+    await h.client.workflow.getHandle(workflowId).signal('replay', { actor: 'bob (Temporal UI)', reason: 'provider fixed', inputPatch: { scenario: 'ok' } });
+    const result = await h.client.workflow.getHandle(workflowId).result();
+    assert.equal(result.status, 'succeeded');
+
+    const after = await h.prisma.runtimeDeadLetter.findUniqueOrThrow({ where: { commandId } });
+    assert.equal(after.status, 'replayed');
+    assert.equal(after.replayCount, 1);
+    const attempts = await h.prisma.runtimeCommandAttempt.findMany({ where: { commandId }, orderBy: { attemptNumber: 'asc' } });
+    assert.deepEqual(attempts.map((a) => [a.attemptNumber, a.status, a.errorClass]), [[1, 'failed', 'invalid_input'], [2, 'succeeded', null]]);
+    const audit = await h.prisma.runtimeAdminAudit.findMany({ where: { targetId: commandId }, orderBy: { createdAt: 'asc' } });
+    assert.deepEqual(audit.map((a) => [a.actor, a.action, a.outcome]), [['bob (Temporal UI)', 'dead_letter.replay', 'completed']]);
+    const shown = await request(h.apiUrl, 'GET', `/admin/runtime/dead-letters/${commandId}`);
+    assert.equal(shown.status, 200);
+    assert.equal(shown.body.attemptHistory.length, 2);
+    assert.equal((await request(h.apiUrl, 'GET', `/v1/commands/${commandId}`)).body.status, 'succeeded');
+    recordHistory(h, workflowId, 'agent-command-dead-letter-replayed');
+  });
+
+  it('executes a replay id once when it arrives twice through the API and through a signal at the same time', async () => {
+    const { commandId, workflowId } = await deadLetter(h, 'status:400:1');
+    const replayId = `once-${commandId}`;
+    const body = { replayId, reason: 'raced' };
+    const [a, b] = await Promise.all([
+      request(h.apiUrl, 'POST', `/admin/runtime/dead-letters/${commandId}/replay`, { json: body, headers: ADMIN }),
+      request(h.apiUrl, 'POST', `/admin/runtime/dead-letters/${commandId}/replay`, { json: body, headers: ADMIN }),
+      h.client.workflow.getHandle(workflowId).signal('replay', { replayId, actor: 'carol (Temporal UI)', reason: 'raced' }),
+    ]);
+    assert.deepEqual([a.status, b.status].sort(), [200, 202], JSON.stringify([a.body, b.body]));
+    await h.client.workflow.getHandle(workflowId).result();
+    const attempts = await h.prisma.runtimeCommandAttempt.count({ where: { commandId } });
+    assert.equal(attempts, 2, 'one failed attempt, one re-execution');
+    assert.equal(h.standin.callsFor(commandId).length, 2);
+    // A second replay of a replayed dead letter answers 409 with the current state.
+    const late = await request(h.apiUrl, 'POST', `/admin/runtime/dead-letters/${commandId}/replay`, { json: { reason: 'again' }, headers: ADMIN });
+    assert.equal(late.status, 409);
+    assert.equal(late.body.error.status, 'replayed');
+  });
+
+  it('replays with edited input, uses it and records it', async () => {
+    const { commandId, workflowId } = await deadLetter(h, 'status:400:99');
+    const answer = await request(h.apiUrl, 'POST', `/admin/runtime/dead-letters/${commandId}/replay`, {
+      json: { reason: 'rephrased', inputPatch: { question: 'Rephrased question', scenario: 'ok' } },
+      headers: ADMIN,
+    });
+    assert.equal(answer.status, 202, JSON.stringify(answer.body));
+    await h.client.workflow.getHandle(workflowId).result();
+    const cmd = await h.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: commandId } });
+    assert.equal(cmd.status, 'succeeded');
+    assert.equal((cmd.input as { question: string }).question, 'Rephrased question');
+    const calls = h.standin.callsFor(commandId);
+    assert.equal(calls.at(-1)!.scenario, 'ok');
+    const accepted = await h.prisma.runtimeAdminAudit.findFirstOrThrow({ where: { targetId: commandId, action: 'dead_letter.replay' } });
+    assert.deepEqual((accepted.details as { inputPatch: unknown }).inputPatch, { question: 'Rephrased question', scenario: 'ok' });
+    const bad = await deadLetter(h, 'status:400:99');
+    const invalid = await request(h.apiUrl, 'POST', `/admin/runtime/dead-letters/${bad.commandId}/replay`, { json: { reason: 'x', inputPatch: { question: 42 } }, headers: ADMIN });
+    assert.equal(invalid.status, 400);
+    assert.equal(invalid.body.error.fields[0].path, 'inputPatch.question');
+  });
+
+  it('discards a dead letter with a reason, and refuses replays of it afterwards', async () => {
+    const { commandId, workflowId } = await deadLetter(h, 'status:400:99');
+    const answer = await request(h.apiUrl, 'POST', `/admin/runtime/dead-letters/${commandId}/discard`, { json: { reason: 'obsolete request' }, headers: ADMIN });
+    assert.equal(answer.status, 202);
+    assert.equal((await h.client.workflow.getHandle(workflowId).result()).status, 'discarded');
+    const dl = await h.prisma.runtimeDeadLetter.findUniqueOrThrow({ where: { commandId } });
+    assert.equal(dl.status, 'discarded');
+    assert.equal(dl.resolvedBy, 'alice@startinsight');
+    assert.equal(dl.resolutionNote, 'obsolete request');
+    const replay = await request(h.apiUrl, 'POST', `/admin/runtime/dead-letters/${commandId}/replay`, { json: { reason: 'changed my mind' }, headers: ADMIN });
+    assert.equal(replay.status, 409);
+    assert.equal(replay.body.error.status, 'discarded');
+  });
+
+  it('answers 403 and changes nothing when RUNTIME_REPLAY_ENABLED=false', async () => {
+    const { commandId } = await deadLetter(h, 'status:400:99');
+    const off = await h.startApi({ RUNTIME_REPLAY_ENABLED: 'false' });
+    const auditBefore = await h.prisma.runtimeAdminAudit.count();
+    for (const [path, body] of [
+      [`/admin/runtime/dead-letters/${commandId}/replay`, { reason: 'x' }],
+      [`/admin/runtime/dead-letters/${commandId}/discard`, { reason: 'x' }],
+      ['/admin/runtime/dead-letters/replay', { reason: 'x' }],
+      [`/v1/commands/${commandId}/replay`, {}],
+    ] as const) {
+      const answer = await request(off.url, 'POST', path, { json: body, headers: ADMIN });
+      assert.equal(answer.status, 403, path);
+      assert.equal(answer.body.error.code, 'replay_disabled');
+    }
+    assert.equal((await h.prisma.runtimeDeadLetter.findUniqueOrThrow({ where: { commandId } })).status, 'parked');
+    assert.equal(await h.prisma.runtimeAdminAudit.count(), auditBefore);
+    await off.close();
+  });
+
+  it('requires an actor for admin mutations', async () => {
+    const answer = await request(h.apiUrl, 'POST', '/admin/runtime/dead-letters/replay', { json: { reason: 'x' } });
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.error.fields[0].path, 'header:X-Actor');
+  });
+
+  it('bulk-replays 50 dead letters: 45 complete, the 5 that fail again are listed', async function () {
+    this.timeout(400_000);
+    const family = 'content';
+    const make = (scenario: string) =>
+      request(h.apiUrl, 'POST', '/v1/commands', { json: { agentFamily: family, action: 'draft', input: { brief: 'bulk', scenario } } });
+    const submitted = await Promise.all([...Array.from({ length: 45 }, () => make('status:400:1')), ...Array.from({ length: 5 }, () => make('status:400:99'))]);
+    const ids = submitted.map((s) => s.body.commandId as string);
+    await until('50 parked', async () => (await h.prisma.runtimeDeadLetter.count({ where: { commandId: { in: ids }, status: 'parked' } })) === 50, 240_000);
+    const job = await request(h.apiUrl, 'POST', '/admin/runtime/dead-letters/replay', {
+      json: { filter: { agentFamily: family, errorClass: 'invalid_input' }, reason: 'bulk after provider fix', limit: 500 },
+      headers: ADMIN,
+    });
+    assert.equal(job.status, 202, JSON.stringify(job.body));
+    assert.equal(job.body.requested, 50);
+    assert.deepEqual(job.body.failed, []);
+    const finished = await until(
+      'bulk replay settled',
+      async () => {
+        const s = await request(h.apiUrl, 'GET', `/admin/runtime/replay-jobs/${job.body.jobId}`);
+        return s.body.summary.succeeded + s.body.summary.deadLettered === 50 && s.body.summary.running === 0 ? s.body : undefined;
+      },
+      240_000,
+    );
+    assert.equal(finished.summary.succeeded, 45);
+    assert.equal(finished.summary.deadLettered, 5);
+    assert.equal(finished.notCompleted.length, 5);
+    assert.deepEqual(new Set(finished.notCompleted.map((i: { commandId: string }) => i.commandId)), new Set(ids.slice(45)));
+  });
+
+  it('re-runs a finished command with edited input as a new command linked to the original', async () => {
+    const first = await request(h.apiUrl, 'POST', '/v1/commands', { json: { agentFamily: 'research', action: 'summarise', input: { question: 'Original' } } });
+    await h.client.workflow.getHandle(first.body.workflowId).result();
+    const rerun = await request(h.apiUrl, 'POST', `/v1/commands/${first.body.commandId}/replay`, { json: { input: { question: 'Edited' } } });
+    assert.equal(rerun.status, 202, JSON.stringify(rerun.body));
+    assert.equal(rerun.body.replayOf, first.body.commandId);
+    await h.client.workflow.getHandle(rerun.body.workflowId).result();
+    const original = await request(h.apiUrl, 'GET', `/v1/commands/${first.body.commandId}`);
+    assert.deepEqual(original.body.replays, [rerun.body.commandId]);
+    const row = await h.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: rerun.body.commandId } });
+    assert.equal((row.input as { question: string }).question, 'Edited');
+    assert.equal(row.status, 'succeeded');
+  });
+});
