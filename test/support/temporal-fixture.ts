@@ -16,7 +16,8 @@ export async function startTemporalFixture(): Promise<TestWorkflowEnvironment> {
       executable: { type: 'existing-path', path: TEMPORAL_CLI },
       ip: '127.0.0.1',
       searchAttributes: Object.values(SEARCH_ATTRIBUTES),
-      extraArgs: ['--log-level', 'error'],
+      // Same dev-server tuning as scripts/start-temporal.sh (see bench/README.md).
+      extraArgs: ['--log-level', 'error', '--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000'],
     },
   });
 }
