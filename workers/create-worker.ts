@@ -21,6 +21,9 @@ export async function createRuntimeWorker(opts: RuntimeWorkerOptions): Promise<W
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(opts),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrency,
+    // Each cached workflow holds a sandbox (~2.7 MB here, bench/README.md); the cap bounds the
+    // worker's memory under load, at the price of a history replay for evicted workflows.
+    maxCachedWorkflows: 250,
     // In-flight attempts get this long to finish on SIGTERM; unfinished ones are retried by
     // Temporal on another worker, and the gateway's idempotency key re-attaches them.
     shutdownGraceTime: '30 seconds',

@@ -42,12 +42,11 @@ export class AttemptProjection {
   constructor(private readonly prisma: PrismaClient) {}
 
   async started(a: AttemptStart): Promise<void> {
-    const { commandId, attemptNumber, ...rest } = a;
-    await this.prisma.runtimeCommandAttempt.upsert({
-      where: { commandId_attemptNumber: { commandId, attemptNumber } },
-      create: { id: `${commandId}:${attemptNumber}`, commandId, attemptNumber, status: 'running', ...rest },
-      // A re-delivered start (activity retried after a lost completion) must not reset a finished row.
-      update: {},
+    // INSERT ... ON CONFLICT DO NOTHING: one statement, and a re-delivered start (activity retried
+    // after a lost completion) never resets a finished row.
+    await this.prisma.runtimeCommandAttempt.createMany({
+      data: [{ id: `${a.commandId}:${a.attemptNumber}`, status: 'running', ...a }],
+      skipDuplicates: true,
     });
   }
 

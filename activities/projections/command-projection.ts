@@ -28,9 +28,9 @@ export class CommandProjection {
 
   async runStarted(r: RunStarted): Promise<void> {
     await this.prisma.$transaction([
-      this.prisma.runtimeWorkflowRun.upsert({
-        where: { workflowId_runId: { workflowId: r.workflowId, runId: r.runId } },
-        create: {
+      this.prisma.runtimeWorkflowRun.createMany({
+        skipDuplicates: true,
+        data: {
           id: r.runId,
           commandId: r.commandId,
           workflowId: r.workflowId,
@@ -42,7 +42,6 @@ export class CommandProjection {
           startedAt: new Date(),
           replayId: r.replayId ?? null,
         },
-        update: {},
       }),
       // dead_lettered: a new run replaying a dead letter whose parked workflow had expired.
       this.prisma.runtimeCommand.updateMany({ where: { id: r.commandId, status: { in: ['accepted', 'dead_lettered'] } }, data: { status: 'running' } }),
