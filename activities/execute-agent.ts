@@ -17,6 +17,8 @@ export interface ExecuteAgentAttemptInput {
   traceId: string;
   /** Attempts this command used before this round (earlier rounds, earlier runs); numbering continues from it. */
   attemptBase?: number;
+  /** `<provider>/<model>` for this round; the family's primary model when absent. */
+  model?: string;
 }
 
 /** Carried in the ApplicationFailure details, so the workflow knows what a failed round consumed. */
@@ -90,6 +92,9 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
         sessionKey: `agent:${family.gatewayAgentId}:${idempotencyKey}`,
         message: buildMessage(req, family.prompt(req.action, input as never)),
         idempotencyKey,
+        // The runtime, not the gateway, picks the model of every attempt (provider fallback is
+        // the policy's decision); the family's primary until the workflow asks for another.
+        model: req.model ?? family.defaultModels.primary,
         timeoutMs: ctx.info.startToCloseTimeoutMs ?? 300_000,
         signal: ctx.cancellationSignal,
         onProgress: () => ctx.heartbeat(),

@@ -9,13 +9,22 @@ export interface ModelPrice {
 }
 
 export const PRICE_TABLE: Readonly<Record<string, ModelPrice>> = {
-  // Stand-ins priced like the models they stand for, so cost arithmetic is exercised realistically.
-  'local/gemini-standin': { inputPerMillion: 0.3, outputPerMillion: 2.5 },
-  'local/claude-standin': { inputPerMillion: 3, outputPerMillion: 15 },
-  'local/openai-standin': { inputPerMillion: 1.25, outputPerMillion: 10 },
+  // The gateway's model refs (`<provider>/<modelId>`) as configured by scripts/gateway/launch.ts:
+  // three providers served by the AI-provider stand-in, priced like the models they stand for
+  // (list prices, standard tier), so cost arithmetic and cost caps are exercised realistically.
+  'gemini-standin/gemini-2.5-flash': { inputPerMillion: 0.3, outputPerMillion: 2.5 },
+  'gemini-standin/gemini-2.5-pro': { inputPerMillion: 1.25, outputPerMillion: 10 },
+  'claude-standin/claude-sonnet-4-5': { inputPerMillion: 3, outputPerMillion: 15 },
+  'claude-standin/claude-haiku-4-5': { inputPerMillion: 1, outputPerMillion: 5 },
+  'openai-standin/gpt-5': { inputPerMillion: 1.25, outputPerMillion: 10 },
+  'openai-standin/gpt-5-mini': { inputPerMillion: 0.25, outputPerMillion: 2 },
+  // The same models under the real vendors' OpenClaw provider ids, for a gateway wired to them.
   'google/gemini-2.5-flash': { inputPerMillion: 0.3, outputPerMillion: 2.5 },
+  'google/gemini-2.5-pro': { inputPerMillion: 1.25, outputPerMillion: 10 },
   'anthropic/claude-sonnet-4-5': { inputPerMillion: 3, outputPerMillion: 15 },
+  'anthropic/claude-haiku-4-5': { inputPerMillion: 1, outputPerMillion: 5 },
   'openai/gpt-5': { inputPerMillion: 1.25, outputPerMillion: 10 },
+  'openai/gpt-5-mini': { inputPerMillion: 0.25, outputPerMillion: 2 },
 };
 
 /** Conservative price for a model missing from the table: the dearest known one. */

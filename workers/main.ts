@@ -14,7 +14,14 @@ async function main(): Promise<void> {
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: temporalLoggerFor(logger) });
 
   const prisma = createPrismaClient(config.DATABASE_URL);
-  const gateway = new OpenClawGatewayClient({ url: config.OPENCLAW_GATEWAY_URL, token: config.OPENCLAW_GATEWAY_TOKEN, logger });
+  const gateway = new OpenClawGatewayClient({
+    url: config.OPENCLAW_GATEWAY_URL,
+    token: config.OPENCLAW_GATEWAY_TOKEN,
+    // Back-pressure: never more runs in the gateway than activity slots, whatever else happens.
+    maxConcurrentRuns: config.RUNTIME_MAX_CONCURRENCY,
+    connectTimeoutMs: 30_000,
+    logger,
+  });
   const hello = await gateway.connect();
   if (hello.serverVersion !== config.RUNTIME_OPENCLAW_VERSION) {
     throw new Error(

@@ -15,12 +15,14 @@ import {
   HelloOk,
   PROTOCOL_VERSION,
   ServerFrame,
+  SessionsPatchResponse,
   type AgentParams,
   type ConnectParams,
   type ErrorShape,
   type RequestFrame,
   type ResponseFrame,
   type SessionsAbortParams,
+  type SessionsPatchParams,
 } from './protocol';
 
 export type GatewayErrorKind = 'unavailable' | 'protocol' | 'auth' | 'timeout' | 'run_failed' | 'connection';
@@ -62,8 +64,22 @@ export interface OpenClawGatewayClientOptions {
   clientVersion?: string;
   /** Per-RPC timeout (default 30 000, the reference client's value). */
   requestTimeoutMs?: number;
-  /** Budget for one connect(), including UNAVAILABLE retries (default 15 000). */
+  /**
+   * Budget for one connect(), including its retries (default 15 000): `UNAVAILABLE` answers (the
+   * gateway is still starting) are retried after their `retryAfterMs`, refused/dropped connections
+   * with exponential backoff (`reconnectBaseMs` doubling up to `reconnectMaxMs`, with jitter).
+   */
   connectTimeoutMs?: number;
+  /** First reconnect delay (default 250). */
+  reconnectBaseMs?: number;
+  /** Largest reconnect delay (default 5 000). */
+  reconnectMaxMs?: number;
+  /**
+   * Back-pressure: agent runs this client has in the gateway at once (default unlimited). Runs
+   * beyond it wait in FIFO order, before anything is sent, for the caller's `timeoutMs` and
+   * `signal`. The worker passes RUNTIME_MAX_CONCURRENCY.
+   */
+  maxConcurrentRuns?: number;
   logger?: GatewayLogger;
 }
 
@@ -86,6 +102,8 @@ export interface AgentRunResult {
   durationMs: number;
   /** True when the gateway answered `in_flight` or an already finished result for a repeated key. */
   reattached: boolean;
+  /** Milliseconds this call waited for a run slot (`maxConcurrentRuns`) before anything was sent. */
+  queuedMs?: number;
 }
 
 export interface RunAgentRequest {
@@ -93,9 +111,20 @@ export interface RunAgentRequest {
   sessionKey: string;
   message: string;
   idempotencyKey: string;
+  /**
+   * Gateway model ref `<provider>/<modelId>` (as configured in the gateway) this attempt must run
+   * on. Set on the run's session (`sessions.patch {key, agentId, model}`) before `agent`; an
+   * explicitly selected session model is strict in the gateway (no gateway-side fallback). Omitted:
+   * the agent's configured primary. The result's provider/model report what actually ran.
+   */
+  model?: string;
   /** Length of one `agent.wait` slice (default 10 000). */
   waitSliceMs?: number;
-  /** Overall budget of this call; on expiry a `timeout` GatewayError (the run is NOT aborted). */
+  /**
+   * Overall budget of this call, including the wait for a run slot; on expiry a `timeout`
+   * GatewayError with code RUN_TIMEOUT (or QUEUE_TIMEOUT while still waiting for a slot). The run
+   * is NOT aborted: a retry with the same key reattaches.
+   */
   timeoutMs: number;
   signal?: AbortSignal;
   /** Called after every `agent.wait` slice that ended with the run still going. */
@@ -110,9 +139,29 @@ interface Pending {
   timer?: NodeJS.Timeout;
 }
 
-interface HelloInfo {
+export interface HelloInfo {
   protocol: number;
   serverVersion: string;
+  /** Changes when the gateway process restarts (hello-ok `server.bootId`); runs do not survive it. */
+  bootId: string | null;
+}
+
+/** GatewayError codes set by this client (the gateway's own codes pass through unchanged). */
+export const CLIENT_ERROR_CODES = {
+  /** runAgent's `timeoutMs` ran out while the run was going (the run may still be running). */
+  RUN_TIMEOUT: 'RUN_TIMEOUT',
+  /** runAgent's `timeoutMs` ran out while waiting for a run slot; nothing was sent. */
+  QUEUE_TIMEOUT: 'QUEUE_TIMEOUT',
+  /** One RPC got no answer within its timeout. */
+  RPC_TIMEOUT: 'RPC_TIMEOUT',
+  /** The gateway came back with another boot id while a run was in flight: the run is lost. */
+  GATEWAY_RESTARTED: 'GATEWAY_RESTARTED',
+  /** `sessions.patch` refused the requested model ref. */
+  MODEL_REJECTED: 'MODEL_REJECTED',
+} as const;
+
+interface SlotWaiter {
+  grant(): void;
 }
 
 const noopLogger: GatewayLogger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -162,6 +211,9 @@ export class OpenClawGatewayClient {
   private readonly clientVersion: string;
   private readonly requestTimeoutMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly reconnectBaseMs: number;
+  private readonly reconnectMaxMs: number;
+  private readonly maxConcurrentRuns: number;
   private readonly log: GatewayLogger;
 
   private ws: WebSocket | null = null;
@@ -172,6 +224,9 @@ export class OpenClawGatewayClient {
   /** Final `agent` answers that arrived on the original request id, by runId. */
   private readonly finals = new Map<string, { response: AgentResponse; at: number }>();
   private readonly finalWaiters = new Map<string, Set<(r: AgentResponse) => void>>();
+  /** Back-pressure: runs holding a slot, and callers waiting for one (FIFO). */
+  private activeRuns = 0;
+  private readonly slotQueue: SlotWaiter[] = [];
 
   constructor(opts: OpenClawGatewayClientOptions) {
     this.url = opts.url;
@@ -180,12 +235,34 @@ export class OpenClawGatewayClient {
     this.clientVersion = opts.clientVersion ?? '0.1.0';
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 15_000;
+    this.reconnectBaseMs = opts.reconnectBaseMs ?? 250;
+    this.reconnectMaxMs = opts.reconnectMaxMs ?? 5_000;
+    const max = opts.maxConcurrentRuns ?? Infinity;
+    if (!(max >= 1)) throw new Error(`maxConcurrentRuns must be >= 1, got ${String(opts.maxConcurrentRuns)}`);
+    this.maxConcurrentRuns = max;
     this.log = opts.logger ?? noopLogger;
   }
 
   /** Never lets the token through, whatever text the caller hands us. */
   private redact(text: string): string {
     return this.token ? text.split(this.token).join('[redacted]') : text;
+  }
+
+  // ------------------------------------------------------------------ metrics
+
+  /** Agent runs holding a slot (sent to the gateway or about to be). */
+  inFlightRuns(): number {
+    return this.activeRuns;
+  }
+
+  /** Agent runs waiting for a slot (`maxConcurrentRuns`), nothing sent yet. */
+  queuedRuns(): number {
+    return this.slotQueue.length;
+  }
+
+  /** The open connection's handshake facts, or null when not connected. */
+  connection(): HelloInfo | null {
+    return this.ws && this.ws.readyState === WebSocket.OPEN ? this.hello : null;
   }
 
   // ------------------------------------------------------------------ connection
@@ -202,16 +279,21 @@ export class OpenClawGatewayClient {
 
   private async connectWithRetry(): Promise<HelloInfo> {
     const deadline = Date.now() + this.connectTimeoutMs;
+    let backoff = this.reconnectBaseMs;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.connectOnce(Math.max(1, deadline - Date.now()));
       } catch (err) {
         const ge = err instanceof GatewayError ? err : new GatewayError('connection', this.redact(errorText(err)), { cause: err });
-        const wait = ge.retryAfterMs ?? 500;
-        if (ge.kind === 'unavailable' && Date.now() + wait < deadline && !this.closed) {
-          this.log.debug('gateway connect unavailable, retrying', { attempt, retryAfterMs: wait, code: ge.code });
-          await sleep(wait);
-          continue;
+        if ((ge.kind === 'unavailable' || ge.kind === 'connection') && !this.closed) {
+          // UNAVAILABLE says when to come back; a refused or dropped socket backs off exponentially.
+          const wait = ge.kind === 'unavailable' && ge.retryAfterMs !== undefined ? ge.retryAfterMs : Math.round(backoff * (0.75 + Math.random() * 0.5));
+          if (ge.kind === 'connection') backoff = Math.min(this.reconnectMaxMs, backoff * 2);
+          if (Date.now() + wait < deadline) {
+            this.log.debug('gateway connect failed, retrying', { attempt, kind: ge.kind, code: ge.code, retryInMs: wait });
+            await sleep(wait);
+            continue;
+          }
         }
         throw ge;
       }
@@ -237,7 +319,12 @@ export class OpenClawGatewayClient {
         }
       };
       const timer = setTimeout(
-        () => finish(new GatewayError('timeout', `gateway handshake with ${this.url} did not complete within ${budgetMs} ms`)),
+        () =>
+          finish(
+            new GatewayError('timeout', `gateway handshake with ${this.url} did not complete within ${budgetMs} ms`, {
+              code: CLIENT_ERROR_CODES.RPC_TIMEOUT,
+            }),
+          ),
         budgetMs,
       );
 
@@ -288,8 +375,8 @@ export class OpenClawGatewayClient {
               return finish(new GatewayError('protocol', `gateway negotiated protocol ${hello.data.protocol}, this client speaks ${PROTOCOL_VERSION}`));
             }
             this.ws = ws;
-            this.hello = { protocol: hello.data.protocol, serverVersion: hello.data.server.version };
-            this.log.info('gateway connected', { url: this.url, protocol: this.hello.protocol, serverVersion: this.hello.serverVersion });
+            this.hello = { protocol: hello.data.protocol, serverVersion: hello.data.server.version, bootId: hello.data.server.bootId ?? null };
+            this.log.info('gateway connected', { url: this.url, protocol: this.hello.protocol, serverVersion: this.hello.serverVersion, bootId: this.hello.bootId });
             return finish(null, this.hello);
           }
           return; // other pre-hello events
@@ -331,7 +418,7 @@ export class OpenClawGatewayClient {
     }
   }
 
-  private errorFromShape(error: ErrorShape | undefined, method: string, duringConnect = false): GatewayError {
+  private errorFromShape(error: ErrorShape | undefined, method: string, duringConnect = false, payload?: unknown): GatewayError {
     if (!error) return new GatewayError('protocol', `gateway rejected ${method} without an error body`);
     const gatewayMessage = this.redact(error.message);
     const sub = detailsCode(error.details);
@@ -342,6 +429,16 @@ export class OpenClawGatewayClient {
       details: error.details,
       ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     };
+    // A finished run answered again (repeated key): `ok: false` with the run's payload
+    // `{runId, status: "error"}` and error UNAVAILABLE + the run's failure text. That is the run's
+    // outcome, not a gateway that is unavailable.
+    const runStatus = payload && typeof payload === 'object' ? (payload as { status?: unknown; runId?: unknown }) : undefined;
+    if (method === 'agent' && typeof runStatus?.runId === 'string' && typeof runStatus.status === 'string') {
+      return new GatewayError('run_failed', `agent run ${runStatus.runId} ended with ${runStatus.status}: ${gatewayMessage}`, {
+        ...extra,
+        code: runStatus.status,
+      });
+    }
     const text = `gateway ${method} failed: ${code}${sub ? `/${sub}` : ''}: ${gatewayMessage}`;
     if (code === 'UNAVAILABLE') return new GatewayError('unavailable', text, extra);
     if (AUTH_CODES.has(code) || (sub !== undefined && /AUTH|TOKEN|SCOPE|PAIRING/i.test(sub))) return new GatewayError('auth', text, extra);
@@ -379,7 +476,7 @@ export class OpenClawGatewayClient {
             answered = true;
             if (entry.timer) clearTimeout(entry.timer);
             if (!frame.ok) {
-              reject(this.errorFromShape(frame.error, method));
+              reject(this.errorFromShape(frame.error, method, false, frame.payload));
               return true;
             }
             try {
@@ -398,14 +495,19 @@ export class OpenClawGatewayClient {
             }
             return !keep;
           }
-          if (frame.ok && opts.onLaterResponse) {
-            try {
-              opts.onLaterResponse(parse(frame));
-            } catch (e) {
-              this.log.warn('ignoring malformed late response', { method, error: errorText(e) });
+          if (opts.onLaterResponse) {
+            // The final answer of a failed run comes as `ok: false` with the run's payload.
+            if (frame.ok || (frame.payload && typeof frame.payload === 'object')) {
+              try {
+                const late = parse(frame);
+                if (!frame.ok && frame.error) (late as { error?: unknown }).error ??= frame.error.message;
+                opts.onLaterResponse(late);
+              } catch (e) {
+                this.log.warn('ignoring malformed late response', { method, error: errorText(e) });
+              }
+            } else {
+              this.log.debug('late error response', { method, code: frame.error?.code });
             }
-          } else if (!frame.ok) {
-            this.log.debug('late error response', { method, code: frame.error?.code });
           }
           return true;
         },
@@ -417,7 +519,7 @@ export class OpenClawGatewayClient {
         if (answered) return;
         answered = true;
         this.pending.delete(id);
-        reject(new GatewayError('timeout', `gateway ${method} got no answer within ${timeoutMs} ms`));
+        reject(new GatewayError('timeout', `gateway ${method} got no answer within ${timeoutMs} ms`, { code: CLIENT_ERROR_CODES.RPC_TIMEOUT }));
       }, timeoutMs);
       this.pending.set(id, entry);
       const frame: RequestFrame = { type: 'req', id, method, params };
@@ -439,11 +541,78 @@ export class OpenClawGatewayClient {
     return status === 'accepted';
   }
 
+  // ------------------------------------------------------------------ back-pressure
+
+  /**
+   * Takes a run slot, waiting in FIFO order when `maxConcurrentRuns` are taken. Rejects with the
+   * signal's reason on abort and with a QUEUE_TIMEOUT GatewayError at `deadline`; nothing has been
+   * sent to the gateway then.
+   */
+  private acquireSlot(deadline: number, signal: AbortSignal | undefined, req: RunAgentRequest): Promise<void> {
+    if (this.activeRuns < this.maxConcurrentRuns && this.slotQueue.length === 0) {
+      this.activeRuns++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: SlotWaiter = {
+        grant: () => {
+          cleanup();
+          resolve();
+        },
+      };
+      const leave = (err: unknown): void => {
+        const i = this.slotQueue.indexOf(waiter);
+        if (i >= 0) this.slotQueue.splice(i, 1);
+        cleanup();
+        reject(err);
+      };
+      const onAbort = (): void => leave(abortReason(signal as AbortSignal));
+      const timer = setTimeout(
+        () =>
+          leave(
+            new GatewayError(
+              'timeout',
+              `agent run ${req.idempotencyKey} waited ${req.timeoutMs} ms for a run slot (${this.maxConcurrentRuns} runs in flight); nothing was sent to the gateway`,
+              { code: CLIENT_ERROR_CODES.QUEUE_TIMEOUT },
+            ),
+          ),
+        Math.max(1, deadline - Date.now()),
+      );
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.slotQueue.push(waiter);
+      this.log.debug('agent run queued for a slot', { idempotencyKey: req.idempotencyKey, queued: this.slotQueue.length, inFlight: this.activeRuns });
+    });
+  }
+
+  /** Hands the slot to the first waiter, or frees it. */
+  private releaseSlot(): void {
+    const next = this.slotQueue.shift();
+    if (next) next.grant();
+    else this.activeRuns--;
+  }
+
   // ------------------------------------------------------------------ agent runs
 
   async runAgent(req: RunAgentRequest): Promise<AgentRunResult> {
     const started = Date.now();
     const deadline = started + req.timeoutMs;
+    const signal = req.signal;
+    if (signal?.aborted) throw abortReason(signal);
+    await this.acquireSlot(deadline, signal, req);
+    const queuedMs = Date.now() - started;
+    try {
+      const result = await this.runAgentHoldingSlot(req, started, deadline);
+      return { ...result, queuedMs };
+    } finally {
+      this.releaseSlot();
+    }
+  }
+
+  private async runAgentHoldingSlot(req: RunAgentRequest, started: number, deadline: number): Promise<AgentRunResult> {
     const slice = req.waitSliceMs ?? 10_000;
     const signal = req.signal;
     if (signal?.aborted) throw abortReason(signal);
@@ -455,19 +624,24 @@ export class OpenClawGatewayClient {
       idempotencyKey: req.idempotencyKey,
     };
     const remaining = (): number => deadline - Date.now();
+    const rpcBudget = (): number => Math.min(this.requestTimeoutMs, Math.max(1, remaining()));
     const timeoutError = (): GatewayError =>
-      new GatewayError('timeout', `agent run ${req.idempotencyKey} did not finish within ${req.timeoutMs} ms (it may still be running in the gateway)`);
+      new GatewayError('timeout', `agent run ${req.idempotencyKey} did not finish within ${req.timeoutMs} ms (it may still be running in the gateway)`, {
+        code: CLIENT_ERROR_CODES.RUN_TIMEOUT,
+      });
+
+    if (req.model !== undefined) await this.selectModel(req, rpcBudget(), signal);
 
     const first = await this.withAbort(
-      this.request('agent', params, AgentResponse, {
-        timeoutMs: Math.min(this.requestTimeoutMs, Math.max(1, remaining())),
-        onLaterResponse: (r) => this.recordFinal(r),
-      }),
+      this.request('agent', params, AgentResponse, { timeoutMs: rpcBudget(), onLaterResponse: (r) => this.recordFinal(r) }),
       signal,
       null,
       req,
     );
     const runId = first.runId;
+    // The boot the run lives in: a gateway restart loses every run (observed with 2026.9.6: after
+    // a restart agent.wait answers `timeout` for the lost run forever).
+    const bootId = this.hello?.bootId ?? null;
     const reattached = first.status !== 'accepted';
     this.log.debug('agent answered', { runId, status: first.status });
 
@@ -475,10 +649,21 @@ export class OpenClawGatewayClient {
     if (first.status !== 'accepted' && first.status !== 'in_flight') throw this.runFailed(runId, first);
 
     // Wait in slices until terminal.
+    let waited: AgentWaitResponse;
     for (;;) {
       if (remaining() <= 0) throw timeoutError();
       const sliceMs = Math.max(1, Math.min(slice, remaining()));
-      let waited: AgentWaitResponse;
+      // connect() retries with backoff for up to connectTimeoutMs; when the gateway stays
+      // unreachable that long, its `connection` error ends this call (transient: the caller's
+      // retry policy decides, instead of this attempt sitting out its whole budget).
+      await this.withAbort(this.connect(), signal, runId, req);
+      if (bootId !== null && this.hello?.bootId && this.hello.bootId !== bootId) {
+        throw new GatewayError(
+          'connection',
+          `gateway restarted while agent run ${runId} was in flight (boot ${bootId} -> ${this.hello.bootId}); the run is lost`,
+          { code: CLIENT_ERROR_CODES.GATEWAY_RESTARTED },
+        );
+      }
       try {
         waited = await this.withAbort(
           this.request('agent.wait', { runId, timeoutMs: sliceMs }, AgentWaitResponse, { timeoutMs: sliceMs + 15_000 }),
@@ -487,32 +672,73 @@ export class OpenClawGatewayClient {
           req,
         );
       } catch (e) {
-        // A dropped socket does not end the run: reconnect and keep waiting within the budget.
-        if (e instanceof GatewayError && (e.kind === 'connection' || e.kind === 'unavailable') && remaining() > 0 && !this.closed) {
+        // A dropped socket does not end the run: reconnect (connect() backs off) and keep waiting
+        // within the budget, unless the gateway came back as a new process.
+        if (
+          e instanceof GatewayError &&
+          e.code !== CLIENT_ERROR_CODES.GATEWAY_RESTARTED &&
+          (e.kind === 'connection' || e.kind === 'unavailable') &&
+          remaining() > 0 &&
+          !this.closed
+        ) {
           this.log.warn('agent.wait interrupted, reconnecting', { runId, kind: e.kind });
-          await sleep(Math.min(e.retryAfterMs ?? 500, Math.max(1, remaining())), signal);
+          await sleep(Math.min(e.retryAfterMs ?? this.reconnectBaseMs, Math.max(1, remaining())), signal);
+          if (signal?.aborted) await this.withAbort(Promise.resolve(), signal, runId, req);
           continue;
         }
         throw e;
       }
-      if (waited.status === 'timeout') {
+      if (waited.status === 'ok') break;
+      // `timeout` = still running, unless it carries an end: then the gateway timed the run out
+      // (provider idle timeout, run deadline) and `error` says why.
+      if (waited.status === 'timeout' && waited.endedAt == null && waited.error === undefined) {
         req.onProgress?.();
         continue;
       }
-      if (waited.status === 'ok') break;
       const msg = this.redact(waited.error !== undefined ? errorText(waited.error) : `no error text (stopReason ${waited.stopReason ?? 'unknown'})`);
       throw new GatewayError('run_failed', `agent run ${runId} ended with ${waited.status}: ${msg}`, { code: waited.status, gatewayMessage: msg });
     }
 
     // Usage lives only in the final `agent` answer: take the late answer on the original request
     // id if it came (it may trail agent.wait by a moment), else ask again with the same key (the
-    // gateway returns the finished result without calling the model again).
-    const final =
-      this.takeFinal(runId) ??
-      (await this.waitFinal(runId, Math.min(2000, Math.max(1, remaining())))) ??
-      (await this.request('agent', params, AgentResponse, { timeoutMs: Math.min(this.requestTimeoutMs, Math.max(1, remaining())) }));
+    // gateway returns the finished result without calling the model again; right after the end it
+    // may still say `in_flight` for a moment).
+    let final = this.takeFinal(runId) ?? (await this.waitFinal(runId, Math.min(2000, Math.max(1, remaining()))));
+    while (!final || final.status === 'in_flight') {
+      if (remaining() <= 0) throw timeoutError();
+      if (final) await sleep(Math.min(250, Math.max(1, remaining())), signal);
+      final = this.takeFinal(runId) ?? (await this.withAbort(this.request('agent', params, AgentResponse, { timeoutMs: rpcBudget() }), signal, runId, req));
+    }
     if (final.status !== 'ok') throw this.runFailed(runId, final);
-    return this.toResult(final, started, reattached);
+    return this.toResult(final, started, reattached, waited);
+  }
+
+  /**
+   * `sessions.patch {key, agentId, model}`: the run's session runs exactly this model (an explicit
+   * session model is strict: no gateway fallback). Creates the session when it does not exist.
+   */
+  private async selectModel(req: RunAgentRequest, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const model = req.model as string;
+    const params: SessionsPatchParams = { key: req.sessionKey, agentId: req.agentId, model };
+    try {
+      const res = await this.withAbort(this.request('sessions.patch', params, SessionsPatchResponse, { timeoutMs }), signal, null, req);
+      const resolved = res.resolved ? `${res.resolved.modelProvider ?? ''}/${res.resolved.model ?? ''}` : null;
+      if (resolved !== null && resolved !== model) {
+        throw new GatewayError('protocol', `gateway resolved model ${model} to ${resolved} for session ${req.sessionKey}`, {
+          code: CLIENT_ERROR_CODES.MODEL_REJECTED,
+        });
+      }
+      this.log.debug('session model selected', { sessionKey: req.sessionKey, model });
+    } catch (e) {
+      if (e instanceof GatewayError && e.kind === 'protocol' && e.code === 'INVALID_REQUEST') {
+        throw new GatewayError('protocol', `gateway refused model ${model} for session ${req.sessionKey}: ${e.gatewayMessage ?? e.message}`, {
+          code: CLIENT_ERROR_CODES.MODEL_REJECTED,
+          ...(e.gatewayMessage !== undefined ? { gatewayMessage: e.gatewayMessage } : {}),
+          cause: e,
+        });
+      }
+      throw e;
+    }
   }
 
   private runFailed(runId: string, r: AgentResponse): GatewayError {
@@ -553,8 +779,9 @@ export class OpenClawGatewayClient {
     });
   }
 
-  private toResult(r: AgentResponse, started: number, reattached: boolean): AgentRunResult {
+  private toResult(r: AgentResponse, started: number, reattached: boolean, waited?: AgentWaitResponse): AgentRunResult {
     const meta = r.result?.meta?.agentMeta;
+    const effective = waited?.terminalReceipt?.effective;
     const u = meta?.usage;
     const text = (r.result?.payloads ?? [])
       .map((p) => p.text ?? '')
@@ -568,8 +795,8 @@ export class OpenClawGatewayClient {
       runId: r.runId,
       status: 'ok',
       text,
-      provider: meta?.provider ?? null,
-      model: meta?.model ?? null,
+      provider: meta?.provider ?? effective?.provider ?? null,
+      model: meta?.model ?? effective?.model ?? null,
       usage: { input, output, cacheRead, cacheWrite, total: u?.total ?? input + output + cacheRead + cacheWrite },
       gatewayCostUsd: u?.cost?.total ?? null,
       durationMs: r.result?.meta?.durationMs ?? Date.now() - started,
@@ -580,14 +807,15 @@ export class OpenClawGatewayClient {
   /**
    * Races `p` against the abort signal. On abort: best-effort `sessions.abort` for the run (when
    * its id is known; before that, the idempotency key, which the gateway uses as the runId),
-   * then reject with the signal's reason.
+   * then reject with the signal's reason (after at most 5 s when the gateway does not answer).
    */
   private async withAbort<T>(p: Promise<T>, signal: AbortSignal | undefined, runId: string | null, req: RunAgentRequest): Promise<T> {
     if (!signal) return p;
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
-        void this.abortRun({ key: req.sessionKey, runId: runId ?? req.idempotencyKey, agentId: req.agentId }).finally(() =>
+        // Wait for the abort to reach the gateway, but not longer than 5 s (it may be down).
+        void Promise.race([this.abortRun({ key: req.sessionKey, runId: runId ?? req.idempotencyKey, agentId: req.agentId }), sleep(5000)]).finally(() =>
           reject(abortReason(signal)),
         );
       };
@@ -603,6 +831,7 @@ export class OpenClawGatewayClient {
     } finally {
       if (onAbort) signal.removeEventListener('abort', onAbort);
       p.catch(() => undefined);
+      aborted.catch(() => undefined);
     }
   }
 

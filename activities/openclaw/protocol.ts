@@ -76,7 +76,8 @@ export interface ConnectParams {
 export const HelloOk = z.looseObject({
   type: z.literal('hello-ok'),
   protocol: z.number().int(),
-  server: z.looseObject({ version: z.string(), connId: z.string() }),
+  /** `bootId` is new on every gateway process start (observed with 2026.9.6; optional in the schema). */
+  server: z.looseObject({ version: z.string(), connId: z.string(), bootId: z.string().optional() }),
   auth: z.looseObject({ role: z.string(), scopes: z.array(z.string()) }).optional(),
   policy: z.looseObject({ maxPayload: z.number(), tickIntervalMs: z.number() }).optional(),
 });
@@ -133,7 +134,12 @@ export const AgentResponse = z.looseObject({
 });
 export type AgentResponse = z.infer<typeof AgentResponse>;
 
-/** `agent.wait {runId, timeoutMs}` -> `ok` | `timeout` (still running) | `error`. */
+/**
+ * `agent.wait {runId, timeoutMs}` -> `ok` | `timeout` | `error`. `timeout` WITHOUT `endedAt`/`error`
+ * = still running (wait again); `timeout` WITH them = the gateway ended the run on a timeout
+ * (e.g. provider idle timeout: `timeoutPhase: "provider"`). For an unknown runId (e.g. a run lost
+ * in a gateway restart) 2026.9.6 answers plain `timeout` forever.
+ */
 export const AgentWaitResponse = z.looseObject({
   runId: z.string().optional(),
   status: z.string(),
@@ -142,13 +148,34 @@ export const AgentWaitResponse = z.looseObject({
   terminalReply: z.looseObject({ text: z.string().nullish() }).nullish(),
   terminalReceipt: z
     .looseObject({
+      requested: z.looseObject({ provider: z.string().nullish(), model: z.string().nullish() }).nullish(),
       effective: z.looseObject({ provider: z.string().nullish(), model: z.string().nullish() }).nullish(),
     })
     .nullish(),
+  /** With status `timeout`: `provider` when the gateway timed the provider out (the run has ended). */
+  timeoutPhase: z.string().nullish(),
   startedAt: z.number().nullish(),
   endedAt: z.number().nullish(),
 });
 export type AgentWaitResponse = z.infer<typeof AgentWaitResponse>;
+
+/**
+ * Subset of SessionsPatchParamsSchema (closed object): `model` is a `<provider>/<modelId>` ref
+ * (operator.write may set it). `null` would clear the override; this adapter never sends that.
+ */
+export interface SessionsPatchParams {
+  key: string;
+  agentId?: string;
+  model?: string;
+}
+
+/** `sessions.patch` answer: `{ok, key, entry: {providerOverride, modelOverride, ...}, resolved: {modelProvider, model, ...}}`. */
+export const SessionsPatchResponse = z.looseObject({
+  ok: z.boolean().optional(),
+  key: z.string().optional(),
+  resolved: z.looseObject({ modelProvider: z.string().nullish(), model: z.string().nullish() }).nullish(),
+});
+export type SessionsPatchResponse = z.infer<typeof SessionsPatchResponse>;
 
 /** `sessions.abort` (SessionsAbortParamsSchema): `key` and/or `runId`, optional `agentId`. */
 export interface SessionsAbortParams {

@@ -5,13 +5,43 @@ import { z } from 'zod';
  * what input they take and what output they must return. Adding a family is adding an entry here.
  */
 
+/** One or more stand-in scenario entries joined with `+`, each `kind(:arg){0,3}` and an optional `@provider`. */
+const SCENARIO_RE = /^[a-z]+(:[A-Za-z0-9]+){0,3}(@[a-z][a-z0-9-]*)?(\+[a-z]+(:[A-Za-z0-9]+){0,3}(@[a-z][a-z0-9-]*)?)*$/;
+
+/**
+ * Gateway model refs (`<provider>/<modelId>`, as configured in the gateway) one attempt may run
+ * on: the primary first, then the fallbacks in order. Which attempt uses which ref is the
+ * executor's / policy's decision; the adapter runs exactly the ref it is given (no gateway-side
+ * fallback).
+ */
+export interface DefaultModels {
+  primary: string;
+  fallbacks: readonly string[];
+}
+
+/** Gemini first, then Claude, then OpenAI (provider ids of the gateway config in scripts/gateway/launch.ts). */
+const STANDARD_MODELS: DefaultModels = {
+  primary: 'gemini-standin/gemini-2.5-flash',
+  fallbacks: ['claude-standin/claude-sonnet-4-5', 'openai-standin/gpt-5'],
+};
+const DEEP_MODELS: DefaultModels = {
+  primary: 'gemini-standin/gemini-2.5-pro',
+  fallbacks: ['claude-standin/claude-sonnet-4-5', 'openai-standin/gpt-5'],
+};
+const LIGHT_MODELS: DefaultModels = {
+  primary: 'gemini-standin/gemini-2.5-flash',
+  fallbacks: ['claude-standin/claude-haiku-4-5', 'openai-standin/gpt-5-mini'],
+};
+
 /** Keys every family's input may carry besides its own fields. */
 const commonInputFields = {
   /**
-   * Steers the AI-provider stand-in in tests (`ok`, `status:429:2`, `slow:500`, ...). A real
-   * provider never sees a difference: the marker is plain text in the prompt.
+   * Steers the AI-provider stand-in in tests (`ok`, `status:429:2`, `slow:500`, `hang`, `drop`,
+   * `usage:100:20`, `badjson`, `status:503:9@gemini`, entries joined with `+`; see
+   * scripts/provider-standin/server.ts). A real provider never sees a difference: the marker is
+   * plain text in the prompt.
    */
-  scenario: z.string().regex(/^[a-z]+(:[A-Za-z0-9]+){0,3}$/).max(64).optional(),
+  scenario: z.string().regex(SCENARIO_RE).max(128).optional(),
   context: z.string().max(20_000).optional(),
 };
 
@@ -28,6 +58,8 @@ export interface AgentFamilyDefinition<I extends z.ZodType = z.ZodType> {
   actions: readonly string[];
   inputSchema: I;
   outputSchema: typeof agentOutputSchema;
+  /** Models to run on, in order of preference (every ref must have a price in runtime/pricing.ts). */
+  defaultModels: DefaultModels;
   /** Builds the agent's instruction from validated input. */
   prompt(action: string, input: z.infer<I>): string;
 }
@@ -46,6 +78,7 @@ export const AGENT_FAMILIES = {
     actions: ['scan', 'analyse'],
     inputSchema: z.strictObject({ market: z.string().min(1).max(200), region: z.string().max(100).optional(), ...commonInputFields }),
     outputSchema: agentOutputSchema,
+    defaultModels: STANDARD_MODELS,
     prompt: (action, i) => `Market insight (${action}) for the market "${i.market}"${i.region ? ` in ${i.region}` : ''}.\n${i.context ?? ''}\n${ANSWER_FORMAT}`,
   }),
   research: define({
@@ -54,6 +87,7 @@ export const AGENT_FAMILIES = {
     actions: ['investigate', 'summarise'],
     inputSchema: z.strictObject({ question: z.string().min(1).max(2000), depth: z.enum(['brief', 'standard', 'deep']).optional(), ...commonInputFields }),
     outputSchema: agentOutputSchema,
+    defaultModels: DEEP_MODELS,
     prompt: (action, i) => `Research (${action}, depth ${i.depth ?? 'standard'}): ${i.question}\n${i.context ?? ''}\n${ANSWER_FORMAT}`,
   }),
   content: define({
@@ -62,6 +96,7 @@ export const AGENT_FAMILIES = {
     actions: ['draft', 'rewrite'],
     inputSchema: z.strictObject({ brief: z.string().min(1).max(4000), audience: z.string().max(200).optional(), ...commonInputFields }),
     outputSchema: agentOutputSchema,
+    defaultModels: STANDARD_MODELS,
     prompt: (action, i) => `Content (${action}) for ${i.audience ?? 'a general audience'}: ${i.brief}\n${i.context ?? ''}\n${ANSWER_FORMAT}`,
   }),
   trend_watch: define({
@@ -70,6 +105,7 @@ export const AGENT_FAMILIES = {
     actions: ['refresh', 'scan'],
     inputSchema: z.strictObject({ keywords: z.array(z.string().min(1).max(100)).min(1).max(50), ...commonInputFields }),
     outputSchema: agentOutputSchema,
+    defaultModels: LIGHT_MODELS,
     prompt: (action, i) => `Trend watch (${action}) for keywords: ${i.keywords.join(', ')}.\n${i.context ?? ''}\n${ANSWER_FORMAT}`,
   }),
 } as const;

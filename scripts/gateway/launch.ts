@@ -23,7 +23,11 @@ import * as path from 'node:path';
 import { OpenClawGatewayClient } from '../../activities/openclaw/gateway-client';
 
 
-export interface StandinModelSpec {
+import { AGENT_FAMILIES } from '../../runtime/agents/registry';
+import { PRICE_TABLE } from '../../runtime/pricing';
+import { STANDIN_MODELS, STANDIN_PROVIDERS, type StandinProvider } from '../provider-standin/server';
+
+export interface GatewayModelSpec {
   /** Model id at the provider (the stand-in answers any id). */
   id: string;
   name: string;
@@ -33,38 +37,115 @@ export interface StandinModelSpec {
   maxTokens?: number;
 }
 
-/** Default catalog: one stand-in per real vendor. The first one is the primary. */
-export const DEFAULT_STANDIN_MODELS: StandinModelSpec[] = [
-  { id: 'gemini-standin', name: 'Gemini (stand-in)', cost: { input: 0.3, output: 2.5, cacheRead: 0.075, cacheWrite: 0 } },
-  { id: 'claude-standin', name: 'Claude (stand-in)', cost: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 } },
-  { id: 'openai-standin', name: 'OpenAI (stand-in)', cost: { input: 1.25, output: 10, cacheRead: 0.125, cacheWrite: 0 } },
-];
+/** One entry of `models.providers` (an OpenAI-compatible endpoint). */
+export interface GatewayProviderSpec {
+  /** Provider id; model refs are `<id>/<modelId>`. */
+  id: string;
+  /** OpenAI-compatible base URL ending with /v1. */
+  baseUrl: string;
+  apiKey?: string;
+  models: GatewayModelSpec[];
+}
 
-/** Provider id under `models.providers`; model refs are `local/<modelId>`. */
-export const LOCAL_PROVIDER_ID = 'local';
+/**
+ * Gateway provider ids of the stand-in. Not `gemini` / `claude` / `openai`: openclaw 2026.9.6
+ * ships built-in provider plugins (`openai`, `anthropic`, `google`, enabled by default) whose
+ * manifests claim the ids `openai`, `anthropic`, `google`, `google-gemini-cli` and route bare
+ * model ids by prefix (`gpt-`, `o1`, `o3`, `o4` to openai, `claude-` to anthropic), add
+ * provider-specific request shaping and a utility-model default (`openai` -> gpt-5.6-luna). A
+ * `-standin` id cannot collide with any of that, and says in every log and projection row that
+ * no real vendor was called.
+ */
+export const STANDIN_PROVIDER_IDS: Readonly<Record<StandinProvider, string>> = {
+  gemini: 'gemini-standin',
+  claude: 'claude-standin',
+  openai: 'openai-standin',
+};
+
+/** Cache prices (USD per 1M) beside runtime/pricing.ts's input/output prices, per model id. */
+const CACHE_PRICES: Readonly<Record<string, { cacheRead: number; cacheWrite: number }>> = {
+  'gemini-2.5-flash': { cacheRead: 0.075, cacheWrite: 0 },
+  'gemini-2.5-pro': { cacheRead: 0.31, cacheWrite: 0 },
+  'claude-sonnet-4-5': { cacheRead: 0.3, cacheWrite: 3.75 },
+  'claude-haiku-4-5': { cacheRead: 0.1, cacheWrite: 1.25 },
+  'gpt-5': { cacheRead: 0.125, cacheWrite: 0 },
+  'gpt-5-mini': { cacheRead: 0.025, cacheWrite: 0 },
+};
+
+/**
+ * The gateway's provider catalog when the AI-provider stand-in stands in for Gemini, Claude and
+ * OpenAI: three providers, each on its own stand-in base path (`<origin>/<provider>/v1`) so the
+ * stand-in knows which one was called. Prices come from runtime/pricing.ts, so the gateway's
+ * cost figure and the runtime's own agree.
+ */
+export function standinProviders(standinOrigin: string): GatewayProviderSpec[] {
+  return STANDIN_PROVIDERS.map((p) => {
+    const id = STANDIN_PROVIDER_IDS[p];
+    return {
+      id,
+      baseUrl: `${standinOrigin.replace(/\/+$/, '')}/${p}/v1`,
+      apiKey: `startinsight-standin-${p}`,
+      models: STANDIN_MODELS[p].map((m) => {
+        const price = PRICE_TABLE[`${id}/${m.id}`];
+        if (!price) throw new Error(`runtime/pricing.ts has no price for ${id}/${m.id}`);
+        return {
+          id: m.id,
+          name: `${m.standsInFor} (stand-in)`,
+          cost: { input: price.inputPerMillion, output: price.outputPerMillion, ...(CACHE_PRICES[m.id] ?? { cacheRead: 0, cacheWrite: 0 }) },
+        };
+      }),
+    };
+  });
+}
+
+/** Gateway-side primary model per gateway agent id: the family's `defaultModels.primary`. */
+export function registryPrimaryModels(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of Object.values(AGENT_FAMILIES)) out[f.gatewayAgentId] = f.defaultModels.primary;
+  return out;
+}
+
+/** The first model of the first provider: the primary for agents without one. */
+function defaultPrimary(providers: GatewayProviderSpec[]): string {
+  const p = providers[0];
+  const m = p?.models[0];
+  if (!p || !m) throw new Error('writeGatewayConfig: at least one provider with one model is required');
+  return `${p.id}/${m.id}`;
+}
 
 /**
  * The gateway's own provider-recovery layer (openclaw 2026.9.6, concepts/retry.md +
- * concepts/model-failover.md):
- *   - rate limits: up to 10 total attempts; other transient failures: 8 retries within a 90 s
- *     outage window; backoff ~1 s exponential + jitter capped at 30 s, but Retry-After /
- *     retry-after-ms are honoured as minimum waits up to `retry.provider.maxRetryDelayMs`
- *     (default 60 000; longer floors go straight to fallback when one is configured).
+ * concepts/model-failover.md, dist/embedded-agent-*.mjs `createEmbeddedRunFailoverRetryController`):
+ *   - transient reasons (rate_limit, overloaded, server_error, timeout) are retried on the same
+ *     model: budget = `retry.provider.maxRetries` (default 8 in a 90 s window; rate limits max 9
+ *     retries); delay = max(1 s x 2^n with jitter (cap 30 s), Retry-After).
+ *   - with a fallback configured, a Retry-After above `maxRetryDelayMs` fails over at once; with
+ *     none (our strict sessions), the Retry-After is waited in full: keep provider Retry-After
+ *     handling in the runtime by keeping maxRetries low.
  *   - auth/billing failures are not retried; an inline API key is disabled for a while after one.
- *   - then `agents.defaults.model.fallbacks` / per-agent `model.fallbacks` (we write `[]` = strict).
+ *   - then `agents.defaults.model.fallbacks` / per-agent `model.fallbacks` (we write `[]` = strict;
+ *     a `sessions.patch` model is strict anyway).
  *   - `retry.provider.{maxRetries,maxRetryDelayMs,timeoutMs}` are NOT openclaw.json keys: they are
  *     embedded-agent settings read from `<agentDir>/settings.json` (global scope; agentDir defaults
  *     to `<stateDir>/agents/<agentId>/agent`), per dist/resource-loader-*.mjs
- *     `getProviderRetrySettings()`. `maxRetries: 0` disables recovery retries (rate limits remain
- *     capped at 10 attempts).
- *   - models.providers.<id>.timeoutSeconds bounds one provider HTTP request.
- * The skeleton keeps the gateway defaults (nothing written) unless `providerRetry` is given.
+ *     `getProviderRetrySettings()`.
+ *   - models.providers.<id>.timeoutSeconds bounds one provider HTTP request (connect to last byte).
  */
 export interface ProviderRetrySettings {
   maxRetries?: number;
   maxRetryDelayMs?: number;
   timeoutMs?: number;
 }
+
+/**
+ * The runtime owns the retry schedule and the provider fallback (policy profiles, Temporal
+ * retries, one attempt = one gateway run on one explicit model); the gateway only smooths a
+ * single blip: one same-model retry, never waiting more than 5 s for it. See
+ * activities/openclaw/README.md ("Who retries what").
+ */
+export const RUNTIME_PROVIDER_RETRY: Required<ProviderRetrySettings> = { maxRetries: 1, maxRetryDelayMs: 5000, timeoutMs: 120_000 };
+/** One provider HTTP request, connect to last byte (models.providers.<id>.timeoutSeconds). */
+export const RUNTIME_PROVIDER_TIMEOUT_SECONDS = 120;
 
 export interface GatewayConfigOptions {
   stateDir: string;
@@ -74,16 +155,18 @@ export interface GatewayConfigOptions {
    * which startGateway() sets in the child environment. Only checked for presence here.
    */
   token: string;
-  /** Base URL of the OpenAI-compatible provider, ending with /v1. */
-  providerBaseUrl: string;
+  /** The model providers (e.g. `standinProviders(standin.origin)`). */
+  providers: GatewayProviderSpec[];
   /** Gateway agent ids to configure (e.g. market-insight, research, content, trend-watch). */
   agentIds: string[];
-  models?: StandinModelSpec[];
-  /** Primary model id (default: first of `models`). */
+  /** Primary model ref per agent id (default for agents not listed: `primaryModel`). */
+  agentPrimaryModels?: Record<string, string>;
+  /** Default primary model ref (default: the first provider's first model). */
   primaryModel?: string;
-  /** Per-request provider HTTP timeout (models.providers.local.timeoutSeconds). */
+  /** Per-request provider HTTP timeout (models.providers.*.timeoutSeconds); default RUNTIME_PROVIDER_TIMEOUT_SECONDS. */
   providerTimeoutSeconds?: number;
-  providerRetry?: ProviderRetrySettings;
+  /** Default RUNTIME_PROVIDER_RETRY; `null` keeps the gateway's defaults (nothing written). */
+  providerRetry?: ProviderRetrySettings | null;
 }
 
 const AGENT_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -92,7 +175,7 @@ export function configPathFor(stateDir: string): string {
   return path.join(path.resolve(stateDir), 'openclaw.json');
 }
 
-/** Writes `<stateDir>/openclaw.json` (and per-agent settings.json when providerRetry is set). */
+/** Writes `<stateDir>/openclaw.json` and the per-agent settings.json with the provider retry settings. */
 export async function writeGatewayConfig(opts: GatewayConfigOptions): Promise<string> {
   if (!opts.token) throw new Error('writeGatewayConfig: token is required');
   if (opts.agentIds.length === 0) throw new Error('writeGatewayConfig: at least one agent id is required');
@@ -100,19 +183,22 @@ export async function writeGatewayConfig(opts: GatewayConfigOptions): Promise<st
     if (!AGENT_ID_RE.test(id)) throw new Error(`writeGatewayConfig: invalid gateway agent id "${id}" (must match ${AGENT_ID_RE})`);
   }
   const stateDir = path.resolve(opts.stateDir);
-  const models = opts.models ?? DEFAULT_STANDIN_MODELS;
-  const primary = opts.primaryModel ?? models[0]?.id;
-  if (!primary || !models.some((m) => m.id === primary)) throw new Error(`writeGatewayConfig: primary model "${primary}" is not in the catalog`);
-  const primaryRef = `${LOCAL_PROVIDER_ID}/${primary}`;
+  const known = new Set(opts.providers.flatMap((p) => p.models.map((m) => `${p.id}/${m.id}`)));
+  const check = (ref: string): string => {
+    if (!known.has(ref)) throw new Error(`writeGatewayConfig: model "${ref}" is not in the provider catalog (${[...known].join(', ')})`);
+    return ref;
+  };
+  const primaryRef = check(opts.primaryModel ?? defaultPrimary(opts.providers));
 
   const entries: Record<string, object> = {};
   for (const id of opts.agentIds) {
     entries[id] = {
       name: `StartInsight ${id}`,
       workspace: path.join(stateDir, 'workspaces', id),
-      model: { primary: primaryRef, fallbacks: [] },
+      model: { primary: check(opts.agentPrimaryModels?.[id] ?? primaryRef), fallbacks: [] },
     };
   }
+  const timeoutSeconds = opts.providerTimeoutSeconds ?? RUNTIME_PROVIDER_TIMEOUT_SECONDS;
 
   const config = {
     gateway: {
@@ -123,23 +209,26 @@ export async function writeGatewayConfig(opts: GatewayConfigOptions): Promise<st
     },
     models: {
       mode: 'replace',
-      providers: {
-        [LOCAL_PROVIDER_ID]: {
-          baseUrl: opts.providerBaseUrl,
-          apiKey: 'startinsight-standin',
-          api: 'openai-completions',
-          ...(opts.providerTimeoutSeconds ? { timeoutSeconds: opts.providerTimeoutSeconds } : {}),
-          models: models.map((m) => ({
-            id: m.id,
-            name: m.name,
-            reasoning: false,
-            input: ['text'],
-            cost: m.cost,
-            contextWindow: m.contextWindow ?? 200_000,
-            maxTokens: m.maxTokens ?? 8192,
-          })),
-        },
-      },
+      providers: Object.fromEntries(
+        opts.providers.map((p) => [
+          p.id,
+          {
+            baseUrl: p.baseUrl,
+            apiKey: p.apiKey ?? 'startinsight-standin',
+            api: 'openai-completions',
+            timeoutSeconds,
+            models: p.models.map((m) => ({
+              id: m.id,
+              name: m.name,
+              reasoning: false,
+              input: ['text'],
+              cost: m.cost,
+              contextWindow: m.contextWindow ?? 200_000,
+              maxTokens: m.maxTokens ?? 8192,
+            })),
+          },
+        ]),
+      ),
     },
     agents: {
       defaults: {
@@ -164,7 +253,8 @@ export async function writeGatewayConfig(opts: GatewayConfigOptions): Promise<st
   await fsp.writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   await fsp.rename(tmp, file);
 
-  if (opts.providerRetry) {
+  const providerRetry = opts.providerRetry === undefined ? RUNTIME_PROVIDER_RETRY : opts.providerRetry;
+  if (providerRetry) {
     for (const id of opts.agentIds) {
       const agentDir = path.join(stateDir, 'agents', id, 'agent');
       await fsp.mkdir(agentDir, { recursive: true });
@@ -176,7 +266,7 @@ export async function writeGatewayConfig(opts: GatewayConfigOptions): Promise<st
         /* none yet */
       }
       const retry = (existing.retry && typeof existing.retry === 'object' ? existing.retry : {}) as Record<string, unknown>;
-      const next = { ...existing, retry: { ...retry, provider: { ...opts.providerRetry } } };
+      const next = { ...existing, retry: { ...retry, provider: { ...providerRetry } } };
       await fsp.writeFile(settingsFile, `${JSON.stringify(next, null, 2)}\n`);
     }
   }
@@ -214,13 +304,17 @@ export interface StartGatewayOptions {
   stateDir: string;
   port: number;
   token: string;
-  providerBaseUrl: string;
+  /** The model providers (e.g. `standinProviders(standin.origin)`). */
+  providers: GatewayProviderSpec[];
   /** Gateway stdout+stderr go here (default `<stateDir>/gateway.log`). */
   logFile?: string;
   /** Written into the config; default: the four StartInsight gateway agents. */
   agentIds?: string[];
-  models?: StandinModelSpec[];
-  providerRetry?: ProviderRetrySettings;
+  /** Default: each family's `defaultModels.primary` from runtime/agents/registry.ts. */
+  agentPrimaryModels?: Record<string, string>;
+  providerTimeoutSeconds?: number;
+  /** Default RUNTIME_PROVIDER_RETRY; `null` keeps the gateway's defaults. */
+  providerRetry?: ProviderRetrySettings | null;
   /** Default 60 000. */
   readyTimeoutMs?: number;
 }
@@ -278,10 +372,11 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     stateDir,
     port: opts.port,
     token: opts.token,
-    providerBaseUrl: opts.providerBaseUrl,
+    providers: opts.providers,
     agentIds: opts.agentIds ?? DEFAULT_GATEWAY_AGENT_IDS,
-    models: opts.models,
-    providerRetry: opts.providerRetry,
+    agentPrimaryModels: opts.agentPrimaryModels ?? registryPrimaryModels(),
+    ...(opts.providerTimeoutSeconds !== undefined ? { providerTimeoutSeconds: opts.providerTimeoutSeconds } : {}),
+    ...(opts.providerRetry !== undefined ? { providerRetry: opts.providerRetry } : {}),
   });
   const logFile = path.resolve(opts.logFile ?? path.join(stateDir, 'gateway.log'));
   await fsp.mkdir(path.dirname(logFile), { recursive: true });

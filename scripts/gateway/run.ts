@@ -8,15 +8,15 @@
  *   OPENCLAW_GATEWAY_TOKEN   required; shared token clients send in `connect` (never printed)
  *   OPENCLAW_GATEWAY_PORT    default 18789
  *   PROVIDER_STANDIN_PORT    default 18790
- *   PROVIDER_BASE_URL        optional; when set, no stand-in is started and the gateway's `local`
- *                            provider points there (an OpenAI-compatible /v1 base URL)
+ *   PROVIDER_STANDIN_URL     optional origin of an already running stand-in (http://host:port);
+ *                            when set, none is started here
  *   GATEWAY_STATE_DIR        default <repo>/.data/openclaw
  *   GATEWAY_LOG_FILE         default <state dir>/gateway.log
  */
 import * as path from 'node:path';
 import { AGENT_FAMILIES } from '../../runtime/agents/registry';
 import { startProviderStandin, type ProviderStandin } from '../provider-standin/server';
-import { resolveRepoRoot, startGateway, type RunningGateway } from './launch';
+import { resolveRepoRoot, standinProviders, startGateway, type RunningGateway } from './launch';
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -49,23 +49,24 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGINT', () => void shutdown(0));
 
-  let providerBaseUrl = process.env.PROVIDER_BASE_URL;
-  if (!providerBaseUrl) {
+  let standinOrigin = process.env.PROVIDER_STANDIN_URL;
+  if (!standinOrigin) {
     standin = await startProviderStandin({ port: standinPort });
-    providerBaseUrl = standin.baseUrl;
+    standinOrigin = standin.origin;
   }
+  const providers = standinProviders(standinOrigin);
   const t0 = Date.now();
   gateway = await startGateway({
     repoRoot,
     stateDir,
     port: gatewayPort,
     token,
-    providerBaseUrl,
+    providers,
     agentIds,
     logFile: process.env.GATEWAY_LOG_FILE || undefined,
   });
   console.log(`[gateway-run] OpenClaw gateway ready in ${Date.now() - t0} ms: ${gateway.url} (pid ${gateway.pid})`);
-  console.log(`[gateway-run] agents: ${agentIds.join(', ')}; provider: ${providerBaseUrl}${standin ? ' (AI-provider STAND-IN)' : ''}`);
+  console.log(`[gateway-run] agents: ${agentIds.join(', ')}; providers (AI-provider STAND-IN): ${providers.map((p) => `${p.id} -> ${p.baseUrl}`).join(', ')}`);
   console.log(`[gateway-run] state: ${stateDir}; gateway log: ${gateway.logFile}`);
 
   const exit = await gateway.exited;

@@ -44,7 +44,7 @@ describe('POST /v1/commands: one command end to end', function () {
     assert.equal(calls.length, 1, 'exactly one model call');
     const attempt = status.body.attempts[0];
     assert.equal(attempt.status, 'succeeded');
-    assert.equal(attempt.provider, 'local');
+    assert.equal(attempt.provider, 'gemini-standin');
     assert.equal(attempt.model, calls[0]!.model);
     assert.equal(attempt.tokensOut, calls[0]!.completionTokens);
     assert.equal(attempt.tokensIn, calls[0]!.promptTokens);

@@ -89,7 +89,12 @@ async function startHarness(): Promise<RuntimeHarness> {
   const config = parseConfig(baseEnv);
   const client = temporal.client;
 
-  const gatewayClient = new OpenClawGatewayClient({ url: config.OPENCLAW_GATEWAY_URL, token: config.OPENCLAW_GATEWAY_TOKEN, logger });
+  const gatewayClient = new OpenClawGatewayClient({
+    url: config.OPENCLAW_GATEWAY_URL,
+    token: config.OPENCLAW_GATEWAY_TOKEN,
+    maxConcurrentRuns: config.RUNTIME_MAX_CONCURRENCY,
+    logger,
+  });
   await gatewayClient.connect();
   cleanups.push(() => gatewayClient.close());
 
