@@ -181,6 +181,59 @@ describe('dead letters and replay', function () {
     assert.deepEqual(new Set(finished.notCompleted.map((i: { commandId: string }) => i.commandId)), new Set(ids.slice(45)));
   });
 
+  it('critical_sync: retries provider_unavailable with its backoff and succeeds on the third attempt', async () => {
+    // The gateway retries a provider 5xx once by itself, so 4 scripted failures fail 2 attempts.
+    const submitted = await request(h.apiUrl, 'POST', '/v1/commands', {
+      json: { agentFamily: 'research', action: 'investigate', input: { question: 'Flaky provider', scenario: 'status:503:4' }, policyProfile: 'critical_sync' },
+    });
+    assert.equal(submitted.status, 202);
+    const { commandId, workflowId } = submitted.body;
+    await h.client.workflow.getHandle(workflowId).result();
+    const attempts = await h.prisma.runtimeCommandAttempt.findMany({ where: { commandId }, orderBy: { attemptNumber: 'asc' } });
+    assert.deepEqual(attempts.map((a) => [a.status, a.errorClass]), [['failed', 'provider_unavailable'], ['failed', 'provider_unavailable'], ['succeeded', null]]);
+    // critical_sync: 0.5 s, then 0.75 s between attempts (Temporal's retry policy), with tolerance.
+    const gaps = [1, 2].map((i) => attempts[i]!.startedAt.getTime() - attempts[i - 1]!.finishedAt!.getTime());
+    assert.ok(gaps[0]! >= 400 && gaps[0]! < 3000, `first gap ${gaps[0]} ms`);
+    assert.ok(gaps[1]! >= 600 && gaps[1]! < 3000, `second gap ${gaps[1]} ms`);
+    assert.equal((await h.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: commandId } })).attemptCount, 3);
+  });
+
+  it('classes output that fails the family schema as invalid_output and parks it', async () => {
+    const { commandId } = await deadLetter(h, 'badjson');
+    const dl = await h.prisma.runtimeDeadLetter.findUniqueOrThrow({ where: { commandId } });
+    assert.equal(dl.errorClass, 'invalid_output');
+    assert.equal(dl.attempts, 1, 'invalid_output is not retried');
+  });
+
+  it('closes the parked workflow when the replay window ends; the API replays it as a new run', async () => {
+    // Family overrides come from the agent_configurations row named after the family.
+    await h.prisma.agentConfiguration.upsert({
+      where: { name: 'trend_watch' },
+      create: { name: 'trend_watch', agentFamily: 'trend_watch', action: 'refresh', policyOverrides: { deadLetter: { replayableForMs: 1500 } } },
+      update: { policyOverrides: { deadLetter: { replayableForMs: 1500 } } },
+    });
+    try {
+      const submitted = await request(h.apiUrl, 'POST', '/v1/commands', {
+        json: { agentFamily: 'trend_watch', action: 'refresh', input: { keywords: ['expiry'], scenario: 'status:400:1' } },
+      });
+      const { commandId, workflowId } = submitted.body;
+      assert.equal((await h.client.workflow.getHandle(workflowId).result()).status, 'dead_lettered');
+      assert.equal((await h.prisma.runtimeDeadLetter.findUniqueOrThrow({ where: { commandId } })).status, 'expired');
+      const replay = await request(h.apiUrl, 'POST', `/admin/runtime/dead-letters/${commandId}/replay`, { json: { reason: 'after expiry' }, headers: ADMIN });
+      assert.equal(replay.status, 202, JSON.stringify(replay.body));
+      assert.equal(replay.body.outcome, 'started');
+      await waitForCommand(h, commandId, 'succeeded');
+      const runs = await h.prisma.runtimeWorkflowRun.findMany({ where: { commandId }, orderBy: { startedAt: 'asc' } });
+      assert.equal(runs.length, 2, 'a new run of the same workflow id');
+      assert.equal(runs[1]!.replayId, replay.body.replayId);
+      const attempts = await h.prisma.runtimeCommandAttempt.findMany({ where: { commandId }, orderBy: { attemptNumber: 'asc' } });
+      assert.deepEqual(attempts.map((a) => a.attemptNumber), [1, 2], 'attempt numbers continue across runs');
+      await until('dead letter replayed', () => h.prisma.runtimeDeadLetter.findFirst({ where: { commandId, status: 'replayed' } }));
+    } finally {
+      await h.prisma.agentConfiguration.delete({ where: { name: 'trend_watch' } });
+    }
+  });
+
   it('re-runs a finished command with edited input as a new command linked to the original', async () => {
     const first = await request(h.apiUrl, 'POST', '/v1/commands', { json: { agentFamily: 'research', action: 'summarise', input: { question: 'Original' } } });
     await h.client.workflow.getHandle(first.body.workflowId).result();
