@@ -11,14 +11,9 @@ import { requireBenchmarkMode } from './lib/guard';
 requireBenchmarkMode('bench/instant-worker');
 
 import { randomUUID } from 'node:crypto';
-import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { AgentGateway } from '../activities/execute-agent';
 import type { AgentRunResult, RunAgentRequest } from '../activities/openclaw/gateway-client';
-import { loadConfigOrExit } from '../infra/config';
-import { createLogger } from '../infra/logger';
-import { temporalLoggerFor } from '../infra/temporal-logger';
-import { createPrismaClient } from '../persistence/prisma-client';
-import { createRuntimeWorker } from '../workers/create-worker';
+import { runWorkerProcess } from '../workers/run-worker-process';
 
 const INSTANT_TEXT = JSON.stringify({ summary: 'bench', findings: [] });
 
@@ -40,31 +35,7 @@ export const instantGateway: AgentGateway = {
   },
 };
 
-async function main(): Promise<void> {
-  const logger = createLogger('worker');
-  const config = loadConfigOrExit(logger);
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: temporalLoggerFor(logger) });
-  const prisma = createPrismaClient(config.DATABASE_URL);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createRuntimeWorker({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    maxConcurrency: config.RUNTIME_MAX_CONCURRENCY,
-    prisma,
-    gateway: instantGateway,
-    logger,
-  });
-  logger.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, benchmark: 'instant-gateway' });
-  process.stdout.write('bench worker running\n');
-  try {
-    await worker.run();
-  } finally {
-    await Promise.allSettled([prisma.$disconnect(), connection.close()]);
-  }
-}
-
-main().catch((err) => {
+runWorkerProcess('bench-instant', async () => ({ gateway: instantGateway, close: async () => undefined })).catch((err) => {
   process.stderr.write(`instant worker failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
-import * as net from 'node:net';
 
 /** Every child the bench started, so an exit path (normal, error, Ctrl-C) can stop them all. */
 const children = new Set<BenchChild>();
@@ -136,17 +135,7 @@ export function hwmMb(pid: number): number | null {
   return kb === null ? null : Math.round(kb / 102.4) / 10;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../test/support/gateway-fixture';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -1,0 +1,45 @@
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import type { AgentGateway } from '../activities/execute-agent';
+import { loadConfigOrExit } from '../infra/config';
+import { createLogger, type Logger } from '../infra/logger';
+import { temporalLoggerFor } from '../infra/temporal-logger';
+import { createPrismaClient } from '../persistence/prisma-client';
+import type { RuntimeConfig } from '../runtime/config/schema';
+import { createRuntimeWorker } from './create-worker';
+
+export interface GatewayHandle {
+  gateway: AgentGateway;
+  close(): Promise<void>;
+}
+
+/**
+ * A worker process: configuration, connections, the worker, graceful shutdown on SIGINT/SIGTERM
+ * (in-flight activities get shutdownGraceTime). The caller supplies only the gateway, so the
+ * production entry (workers/main.ts) and the benchmark's instant worker share everything else.
+ */
+export async function runWorkerProcess(name: string, openGateway: (config: RuntimeConfig, logger: Logger) => Promise<GatewayHandle>): Promise<void> {
+  const logger = createLogger('worker');
+  const config = loadConfigOrExit(logger);
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: temporalLoggerFor(logger) });
+
+  const prisma = createPrismaClient(config.DATABASE_URL);
+  const gateway = await openGateway(config, logger);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createRuntimeWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    maxConcurrency: config.RUNTIME_MAX_CONCURRENCY,
+    prisma,
+    gateway: gateway.gateway,
+    logger,
+    replayEnabled: () => config.RUNTIME_REPLAY_ENABLED,
+  });
+  logger.info('worker running', { worker: name, taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
+  try {
+    await worker.run();
+  } finally {
+    await Promise.allSettled([gateway.close(), prisma.$disconnect(), connection.close()]);
+    logger.info('worker stopped');
+  }
+}
