@@ -198,6 +198,23 @@ describe('dead letters and replay', function () {
     assert.equal((await h.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: commandId } })).attemptCount, 3);
   });
 
+  it('RUNTIME_DEAD_LETTER_THRESHOLD overrides the profile: critical_sync parks after 2 attempts instead of 6', async () => {
+    const api = await h.startApi({ RUNTIME_DEAD_LETTER_THRESHOLD: '2' });
+    try {
+      const submitted = await request(api.url, 'POST', '/v1/commands', {
+        json: { agentFamily: 'research', action: 'investigate', input: { question: 'Down for good', scenario: 'status:503:99' }, policyProfile: 'critical_sync' },
+      });
+      assert.equal(submitted.status, 202);
+      const { commandId } = submitted.body;
+      const dl = await until('parked', () => h.prisma.runtimeDeadLetter.findFirst({ where: { commandId, status: 'parked' } }));
+      assert.equal(dl.errorClass, 'provider_unavailable');
+      assert.equal(dl.attempts, 2);
+      assert.equal(await h.prisma.runtimeCommandAttempt.count({ where: { commandId } }), 2);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('classes output that fails the family schema as invalid_output and parks it', async () => {
     const { commandId } = await deadLetter(h, 'badjson');
     const dl = await h.prisma.runtimeDeadLetter.findUniqueOrThrow({ where: { commandId } });
