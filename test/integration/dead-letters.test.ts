@@ -2,18 +2,9 @@ import assert from 'node:assert/strict';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
 import { recordHistory } from '../support/record-history';
+import { until } from '../support/until';
 
 const ADMIN = { 'X-Actor': 'alice@startinsight' };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Submits a command scripted to fail, and waits until it is parked as a dead letter. */
 async function deadLetter(h: RuntimeHarness, scenario: string, extra: Record<string, unknown> = {}) {

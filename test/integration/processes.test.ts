@@ -4,6 +4,7 @@ import path from 'node:path';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
 import { REPO_ROOT } from '../support/paths';
+import { until } from '../support/until';
 
 /** Starts a compiled entry point as its own process and collects its output. */
 function startProcess(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
@@ -16,15 +17,6 @@ function startProcess(entry: string, env: Record<string, string>): { child: Chil
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
-}
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('worker and API processes', function () {
