@@ -89,10 +89,24 @@ export class DeadLetterService {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return { commandId, replayId, outcome: 'duplicate' };
       throw err;
     }
-    if (outcome === 'signalled') {
-      await this.temporal.workflow.getHandle(dl.workflowId).signal(REPLAY_SIGNAL, signal);
-    } else {
-      await this.startReplayRun(dl, command, input, signal);
+    try {
+      if (outcome === 'signalled') {
+        await this.temporal.workflow.getHandle(dl.workflowId).signal(REPLAY_SIGNAL, signal);
+      } else {
+        await this.startReplayRun(dl, command, input, signal);
+      }
+    } catch (err) {
+      // Nothing reached Temporal: undo the claim on the replay id, so the client's retry with the
+      // same id runs it instead of being answered "duplicate" for a replay that never happened.
+      await this.prisma.runtimeAdminAudit.deleteMany({ where: { dedupeKey: `replay-request:${replayId}` } });
+      if (outcome === 'started') {
+        await this.prisma.$transaction([
+          this.prisma.runtimeAdminAudit.deleteMany({ where: { dedupeKey: `replay:${replayId}` } }),
+          this.prisma.runtimeDeadLetter.updateMany({ where: { commandId, status: 'replaying', lastReplayId: replayId }, data: { status: 'expired', replayCount: { decrement: 1 } } }),
+        ]);
+      }
+      this.logger.error('dead letter replay could not reach Temporal', { commandId, workflowId: dl.workflowId, traceId: ctx.traceId, replayId, error: err instanceof Error ? err.message : String(err) });
+      throw new ApiError(503, 'temporal_unavailable', 'The replay could not be delivered; retry with the same replayId', { replayId }, { 'Retry-After': '5' });
     }
     this.logger.info('dead letter replay requested', { commandId, workflowId: dl.workflowId, traceId: ctx.traceId, replayId, outcome, actor: ctx.actor });
     return { commandId, replayId, outcome };
