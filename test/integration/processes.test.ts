@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
-import { REPO_ROOT } from '../support/paths';
+import { processEnv, startProcess } from '../support/processes';
 import { until } from '../support/until';
-
-/** Starts a compiled entry point as its own process and collects its output. */
-function startProcess(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', entry)], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
 
 describe('worker and API processes', function () {
   this.timeout(180_000);
@@ -27,16 +12,7 @@ describe('worker and API processes', function () {
   before(async function () {
     this.timeout(240_000);
     h = await getHarness();
-    env = {
-      DATABASE_URL: h.databaseUrl,
-      TEMPORAL_ADDRESS: h.temporal.address,
-      // A queue of its own, so this worker and the harness's never take each other's tasks.
-      TEMPORAL_TASK_QUEUE: `process-test-${process.pid}`,
-      OPENCLAW_GATEWAY_URL: h.gatewayUrl,
-      OPENCLAW_GATEWAY_TOKEN: h.gatewayToken,
-      API_PORT: '0',
-      LOG_LEVEL: 'info',
-    };
+    env = processEnv(h, `process-test-${process.pid}`);
   });
 
   it('run a command as separate processes and stop cleanly on SIGTERM, without logging the token', async () => {

@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { REPO_ROOT } from './paths';
+
+export interface StartedProcess {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts a compiled entry point (path under dist/) as its own process and collects its output. */
+export function startProcess(entry: string, env: Record<string, string>): StartedProcess {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', entry)], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+/** The environment a worker or API process needs to join the harness's components on its own task queue. */
+export function processEnv(h: { databaseUrl: string; temporal: { address: string }; gatewayUrl: string; gatewayToken: string }, taskQueue: string): Record<string, string> {
+  return {
+    DATABASE_URL: h.databaseUrl,
+    TEMPORAL_ADDRESS: h.temporal.address,
+    // A queue of its own, so this worker and the harness's never take each other's tasks.
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    OPENCLAW_GATEWAY_URL: h.gatewayUrl,
+    OPENCLAW_GATEWAY_TOKEN: h.gatewayToken,
+    API_PORT: '0',
+    LOG_LEVEL: 'info',
+  };
+}
