@@ -1,10 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { commandEvent, type CommandRef } from '../infra/events/command-event';
+import type { EventPublisher } from '../infra/events/redis-event-publisher';
 import type { Logger } from '../infra/logger';
 import { AGENT_FAMILIES, type AgentFamily } from '../runtime/agents/registry';
 import { NON_RETRYABLE_FAILURE_CLASSES, type FailureClass } from '../runtime/failures';
 import { costUsd, priceFor } from '../runtime/pricing';
 import type { OpenClawGatewayClient } from './openclaw/gateway-client';
 import { classifyGatewayFailure } from './openclaw/failure-classification';
+import type { AttemptMetrics } from './attempt-metrics';
 import type { AttemptProjection } from './projections/attempt-projection';
 
 export interface ExecuteAgentAttemptInput {
@@ -44,6 +47,8 @@ export type AgentGateway = Pick<OpenClawGatewayClient, 'runAgent'>;
 export interface ExecutorDeps {
   gateway: AgentGateway;
   attempts: AttemptProjection;
+  events: EventPublisher;
+  metrics: AttemptMetrics;
   logger: Logger;
 }
 
@@ -65,8 +70,8 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     const log = deps.logger.child({ commandId: req.commandId, workflowId: req.workflowId, traceId: req.traceId, attemptNumber });
     const family = AGENT_FAMILIES[req.agentFamily];
     const startedAt = new Date();
-    // An earlier attempt of this round that never recorded an outcome lost its answer (worker
-    // died, activity timed out): re-attach to its gateway run instead of calling the model again.
+    // An earlier attempt of this round whose answer Temporal never got (see lostPredecessor):
+    // re-attach to its gateway run instead of calling the model again.
     const lost = ctx.info.attempt > 1 ? await deps.attempts.lostPredecessor({ ...key, startedAt }) : null;
     const idempotencyKey = lost?.idempotencyKey ?? gatewayIdempotencyKey(req.commandId, attemptNumber);
     await deps.attempts.started({
@@ -80,6 +85,8 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       startedAt,
     });
     log.info('agent attempt started', { agentFamily: req.agentFamily, action: req.action });
+    const ref = { commandId: req.commandId, workflowId: req.workflowId, traceId: req.traceId, agentFamily: req.agentFamily };
+    await deps.events.publish(commandEvent('attempt.started', ref, { fact: attemptNumber, data: { attemptNumber, reattached: lost !== null } }));
 
     // Heartbeats keep a long gateway run alive under the profile's heartbeat timeout and are how
     // Temporal delivers cancellation to this activity.
@@ -100,24 +107,35 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
         onProgress: () => ctx.heartbeat(),
       });
       const durationMs = Date.now() - startedAt.getTime();
-      const cost = costUsd(priceFor(run.provider, run.model), run.usage.input, run.usage.output);
+      // Usage already on the earlier row of the same gateway run is not counted twice.
+      const counted = lost?.usageRecorded ? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 } : run.usage;
+      const cost = costUsd(priceFor(run.provider, run.model), counted.input, counted.output);
       const usage = {
         provider: run.provider,
         model: run.model,
         gatewayRunId: run.runId,
-        tokensIn: run.usage.input,
-        tokensOut: run.usage.output,
-        tokensCacheRead: run.usage.cacheRead,
-        tokensCacheWrite: run.usage.cacheWrite,
+        tokensIn: counted.input,
+        tokensOut: counted.output,
+        tokensCacheRead: counted.cacheRead,
+        tokensCacheWrite: counted.cacheWrite,
         costUsd: cost,
-        gatewayCostUsd: run.gatewayCostUsd,
+        gatewayCostUsd: lost?.usageRecorded ? 0 : run.gatewayCostUsd,
       };
       const output = parseOutput(run.text, family.outputSchema);
       if (!output.ok) {
         await deps.attempts.failed({ ...key, errorClass: 'invalid_output', errorMessage: output.message, finishedAt: new Date(), durationMs });
+        await deps.events.publish(attemptFailed(ref, attemptNumber, 'invalid_output', output.message, durationMs));
+        deps.metrics.observe({ agentFamily: req.agentFamily, outcome: 'failed', errorClass: 'invalid_output', durationMs });
         throw failure('invalid_output', output.message, { attemptNumber, costUsd: cost });
       }
       await deps.attempts.succeeded({ ...key, ...usage, finishedAt: new Date(), durationMs });
+      deps.metrics.observe({ agentFamily: req.agentFamily, outcome: 'succeeded', provider: run.provider, durationMs, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost });
+      await deps.events.publish(
+        commandEvent('attempt.succeeded', ref, {
+          fact: attemptNumber,
+          data: { attemptNumber, provider: run.provider, model: run.model, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs },
+        }),
+      );
       log.info('agent attempt succeeded', { provider: run.provider, model: run.model, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs });
       return { attemptNumber, output: output.value, provider: run.provider, model: run.model, gatewayRunId: run.runId, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs };
     } catch (err) {
@@ -125,12 +143,18 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       const classified = classifyGatewayFailure(err);
       const durationMs = Date.now() - startedAt.getTime();
       await deps.attempts.failed({ ...key, errorClass: classified.errorClass, errorMessage: classified.message, finishedAt: new Date(), durationMs });
+      await deps.events.publish(attemptFailed(ref, attemptNumber, classified.errorClass, classified.message, durationMs));
+      deps.metrics.observe({ agentFamily: req.agentFamily, outcome: 'failed', errorClass: classified.errorClass, durationMs });
       log.warn('agent attempt failed', { errorClass: classified.errorClass, error: classified.message, durationMs });
       throw failure(classified.errorClass, classified.message, { attemptNumber, costUsd: 0 }, classified.retryAfterMs);
     } finally {
       clearInterval(timer);
     }
   };
+}
+
+function attemptFailed(ref: CommandRef, attemptNumber: number, errorClass: FailureClass, message: string, durationMs: number) {
+  return commandEvent('attempt.failed', ref, { fact: attemptNumber, data: { attemptNumber, errorClass, errorMessage: message.slice(0, 500), durationMs } });
 }
 
 function failure(errorClass: FailureClass, message: string, details: AttemptFailureDetails, retryAfterMs?: number): ApplicationFailure {

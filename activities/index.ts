@@ -1,5 +1,9 @@
+import type { Registry } from 'prom-client';
 import type { PrismaClient } from '../persistence/prisma-client';
+import type { EventPublisher } from '../infra/events/redis-event-publisher';
+import { commandEvent } from '../infra/events/command-event';
 import type { Logger } from '../infra/logger';
+import { AttemptMetrics } from './attempt-metrics';
 import { createExecuteAgentAttempt, type AgentGateway } from './execute-agent';
 import { AttemptProjection } from './projections/attempt-projection';
 import { CommandProjection, type CommandOutcome, type RunRef, type RunStarted } from './projections/command-projection';
@@ -8,24 +12,53 @@ import { DeadLetterProjection, type DeadLetterClosed, type DeadLetterParked, typ
 export interface ActivityDeps {
   prisma: PrismaClient;
   gateway: AgentGateway;
+  events: EventPublisher;
+  metrics: Registry;
   logger: Logger;
   /** RUNTIME_REPLAY_ENABLED of this worker: replay signals from the Temporal UI obey it too. */
   replayEnabled?: () => boolean;
 }
 
-/** Every activity the worker registers, wired to its dependencies. Workflows import only the type. */
+/**
+ * Every activity the worker registers, wired to its dependencies. Workflows import only the type.
+ * Each projection is followed by its lifecycle event, so an event is published only for a fact
+ * that is in PostgreSQL (a retried activity re-publishes under the same dedupe key: nothing new).
+ */
 export function createActivities(deps: ActivityDeps) {
   const commands = new CommandProjection(deps.prisma);
   const deadLetters = new DeadLetterProjection(deps.prisma, deps.replayEnabled ?? (() => false));
+  const { events } = deps;
   return {
-    executeAgentAttempt: createExecuteAgentAttempt({ gateway: deps.gateway, attempts: new AttemptProjection(deps.prisma), logger: deps.logger }),
-    recordRunStarted: (r: RunStarted) => commands.runStarted(r),
-    recordCommandOutcome: (o: CommandOutcome) => commands.outcome(o),
-    recordDeadLetter: (d: DeadLetterParked) => deadLetters.parked(d),
-    recordReplayRequested: (r: ReplayRequest) => deadLetters.replayRequested(r),
+    executeAgentAttempt: createExecuteAgentAttempt({ gateway: deps.gateway, attempts: new AttemptProjection(deps.prisma), events, metrics: new AttemptMetrics(deps.metrics), logger: deps.logger }),
+    recordRunStarted: async (r: RunStarted) => {
+      await commands.runStarted(r);
+      await events.publish(commandEvent('command.started', r, { fact: r.runId, data: { runId: r.runId, ...(r.replayId ? { replayId: r.replayId } : {}) } }));
+    },
+    recordCommandOutcome: async (o: CommandOutcome) => {
+      await commands.outcome(o);
+      const data = o.outcome === 'succeeded' ? { runId: o.runId, attempts: o.attempt.attemptNumber } : { runId: o.runId, errorClass: o.errorClass, errorMessage: o.errorMessage };
+      await events.publish(commandEvent(o.outcome === 'succeeded' ? 'command.succeeded' : 'command.failed', o, { fact: o.runId, data }));
+    },
+    recordDeadLetter: async (d: DeadLetterParked) => {
+      await deadLetters.parked(d);
+      await events.publish(commandEvent('command.dead_lettered', d, { fact: d.attempts, data: { errorClass: d.errorClass, attempts: d.attempts } }));
+    },
+    recordReplayRequested: async (r: ReplayRequest) => {
+      const verdict = await deadLetters.replayRequested(r);
+      if (verdict.accepted) {
+        await events.publish(commandEvent('command.replayed', r, { fact: r.replayId, actor: r.actor, data: { replayId: r.replayId, reason: r.reason, inputPatched: r.inputPatch !== undefined } }));
+      }
+      return verdict;
+    },
     recordReplaysIgnored: (r: RunRef & { replays: { replayId: string; actor: string; reason: string }[]; why: string }) => deadLetters.replaysIgnored(r),
-    recordDeadLetterDiscarded: (d: DeadLetterClosed) => deadLetters.discarded(d),
-    recordDeadLetterExpired: (d: DeadLetterClosed) => deadLetters.expired(d),
+    recordDeadLetterDiscarded: async (d: DeadLetterClosed) => {
+      await deadLetters.discarded(d);
+      await events.publish(commandEvent('command.discarded', d, { fact: d.runId, ...(d.actor ? { actor: d.actor } : {}), data: { reason: d.reason ?? null } }));
+    },
+    recordDeadLetterExpired: async (d: DeadLetterClosed) => {
+      await deadLetters.expired(d);
+      await events.publish(commandEvent('dead_letter.expired', d, { fact: d.runId }));
+    },
     recordReplaySucceeded: (d: RunRef) => deadLetters.replaySucceeded(d),
   };
 }

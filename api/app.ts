@@ -1,11 +1,20 @@
 import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
+import type { Registry } from 'prom-client';
+import type { EventPublisher } from '../infra/events/redis-event-publisher';
+import type { EventReader } from '../infra/events/redis-event-reader';
 import type { Logger } from '../infra/logger';
 import type { PrismaClient } from '../persistence/prisma-client';
 import type { RuntimeConfig } from '../runtime/config/schema';
 import { DeadLetterService } from './dead-letter-service';
+import { registerProjectionMetrics } from './metrics/projection-metrics';
+import { adminSloRoutes } from './routes/admin-slo';
+import { AlertMonitor } from './slo/alert-monitor';
+import { SloService } from './slo/slo-service';
+import { DEFAULT_ALERT_THRESHOLDS } from '../runtime/slo';
 import { CommandDispatcher } from './dispatcher';
 import { adminDeadLetterRoutes } from './routes/admin-dead-letters';
+import { adminEventRoutes } from './routes/admin-events';
 import { ApiError, errorHandler } from './errors';
 import { commandRoutes } from './routes/commands';
 
@@ -14,10 +23,20 @@ export interface AppDeps {
   prisma: PrismaClient;
   temporal: Client;
   logger: Logger;
+  events: EventPublisher;
+  /** One Redis connection per SSE client. */
+  openEventReader: () => EventReader;
+  metrics: Registry;
 }
 
+export type RuntimeApp = Express & {
+  closeEventStreams(): void;
+  /** The composition root starts it (api/server.ts); tests drive evaluateOnce(). */
+  alerts: AlertMonitor;
+};
+
 /** Builds the HTTP app from connections the caller owns (api/server.ts, or a test). */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): RuntimeApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -30,11 +49,23 @@ export function createApp(deps: AppDeps): Express {
     defaultProfile: deps.config.RUNTIME_POLICY_PROFILE_DEFAULT,
     shadow: deps.config.RUNTIME_SHADOW_MODE,
     deadLetterThreshold: deps.config.RUNTIME_DEAD_LETTER_THRESHOLD,
+    events: deps.events,
     logger: deps.logger,
   });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  registerProjectionMetrics({
+    registry: deps.metrics,
+    prisma: deps.prisma,
+    temporal: deps.temporal,
+    namespace: deps.config.TEMPORAL_NAMESPACE,
+    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+    logger: deps.logger,
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
   });
   app.get('/readyz', async (_req, res) => {
     await deps.prisma.$queryRaw`SELECT 1`;
@@ -44,7 +75,32 @@ export function createApp(deps: AppDeps): Express {
   const replayEnabled = () => deps.config.RUNTIME_REPLAY_ENABLED;
   app.use(commandRoutes({ prisma: deps.prisma, dispatcher, isEnabled: () => deps.config.RUNTIME_ENABLED, replayEnabled }));
   app.use(adminDeadLetterRoutes({ prisma: deps.prisma, deadLetters, replayEnabled }));
+  const eventRoutes = adminEventRoutes({
+    enabled: () => deps.config.RUNTIME_EVENT_SSE_ENABLED,
+    openReader: deps.openEventReader,
+    settings: { heartbeatMs: deps.config.RUNTIME_EVENT_SSE_HEARTBEAT_MS, stallTimeoutMs: deps.config.RUNTIME_EVENT_SSE_STALL_MS, batchSize: 100 },
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
+  app.use(eventRoutes);
+  const slo = new SloService({
+    prisma: deps.prisma,
+    temporal: deps.temporal,
+    namespace: deps.config.TEMPORAL_NAMESPACE,
+    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+    thresholds: { ...DEFAULT_ALERT_THRESHOLDS, backlogBudget: deps.config.RUNTIME_MAX_CONCURRENCY },
+    logger: deps.logger,
+  });
+  app.use(adminSloRoutes({ slo }));
+  const alerts = new AlertMonitor({
+    slo,
+    events: deps.events,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    intervalMs: deps.config.RUNTIME_ALERT_EVAL_INTERVAL_MS,
+    windowMs: deps.config.RUNTIME_ALERT_WINDOW_MINUTES * 60_000,
+  });
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `No route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));
-  return app;
+  return Object.assign(app, { closeEventStreams: () => eventRoutes.closeAll(), alerts });
 }

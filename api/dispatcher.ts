@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { commandEvent } from '../infra/events/command-event';
+import type { EventPublisher } from '../infra/events/redis-event-publisher';
 import type { Logger } from '../infra/logger';
 import { Prisma, type PrismaClient, type RuntimeCommand } from '../persistence/prisma-client';
 import { AGENT_COMMAND_WORKFLOW_TYPE, workflowIdForCommand, type AgentCommandWorkflowInput, type CommandEnvelope } from '../runtime/command';
@@ -31,6 +33,7 @@ export interface DispatcherDeps {
   shadow: boolean;
   /** RUNTIME_DEAD_LETTER_THRESHOLD: overrides every profile's threshold when set. */
   deadLetterThreshold?: number;
+  events: EventPublisher;
   logger: Logger;
 }
 
@@ -77,6 +80,10 @@ export class CommandDispatcher {
       }
       throw err;
     }
+    // Before the start, so it precedes every event the workflow publishes.
+    await this.deps.events.publish(
+      commandEvent('command.accepted', { commandId: command.id, workflowId: command.workflowId, traceId: command.traceId, agentFamily: command.agentFamily }, { data: { action: command.action, policyProfile, ...(command.replayOfCommandId ? { replayOf: command.replayOfCommandId } : {}) } }),
+    );
     try {
       await this.startWorkflow(command);
     } catch (err) {

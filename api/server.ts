@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../infra/config';
+import { createEventPublisher, eventReaderFactory } from '../infra/events/from-config';
+import { createMetricsRegistry } from '../infra/metrics';
 import { createLogger } from '../infra/logger';
 import { createPrismaClient } from '../persistence/prisma-client';
 import { createApp } from './app';
@@ -12,7 +14,9 @@ async function main(): Promise<void> {
   const prisma = createPrismaClient(config.DATABASE_URL);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ config, prisma, temporal, logger });
+  const metrics = createMetricsRegistry('api');
+  const events = createEventPublisher(config, logger, metrics);
+  const app = createApp({ config, prisma, temporal, logger, events, openEventReader: eventReaderFactory(config, logger), metrics });
 
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.API_PORT, config.API_HOST, () => resolve(s));
@@ -20,6 +24,7 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.API_PORT;
   logger.info('api listening', { url: `http://${config.API_HOST}:${port}` });
+  app.alerts.start();
 
   // Finish in-flight requests, then close connections; a second signal exits at once.
   let stopping = false;
@@ -28,9 +33,11 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('api stopping', { signal });
     server.close();
+    app.alerts.stop();
+    app.closeEventStreams();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.on('close', () => resolve()));
-    await Promise.allSettled([prisma.$disconnect(), connection.close()]);
+    await Promise.allSettled([events.close(), prisma.$disconnect(), connection.close()]);
     logger.info('api stopped');
     process.exit(0);
   };

@@ -19,6 +19,7 @@ import { agentSessionKey } from '../activities/openclaw/protocol';
 import { AGENT_FAMILIES } from '../runtime/agents/registry';
 import { createTestDatabase, type TestDatabase } from '../test/support/database-fixture';
 import { startGatewayFixture, type GatewayFixture } from '../test/support/gateway-fixture';
+import { deleteRedisKeys } from '../test/support/redis-fixture';
 import { closedLoop, CompletionWatcher, fixedRate, mapLimit, Progress } from './lib/drivers';
 import { PgRoundTripCounter } from './lib/pg-proxy';
 import { CpuMeter, freePort, hwmMb, killAllChildrenSync, RssSampler, sleep, startChild, stopAllChildren, type BenchChild } from './lib/procs';
@@ -68,6 +69,7 @@ function cleanup(): Promise<void> {
     await stopAllChildren();
     await gateway?.stop().catch((e) => say(`gateway stop failed: ${e}`));
     await db?.drop().catch((e) => say(`database drop failed: ${e}`));
+    await deleteRedisKeys(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `si-bench-${process.pid}:`).catch((e) => say(`redis cleanup failed: ${e}`));
     if (process.env.KEEP_BENCH_TMP === '1') say(`kept ${workDir}`);
     else rmSync(workDir, { recursive: true, force: true });
   })();
@@ -250,6 +252,7 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: queue,
     REDIS_KEY_PREFIX: `si-bench-${process.pid}:`,
+    WORKER_METRICS_PORT: '0',
     LOG_LEVEL: 'info',
   };
   say('Mode A: starting the runtime worker (instant gateway) and API');
@@ -443,6 +446,7 @@ async function modeB(results: BenchResults, temporalAddress: string, temporalPid
     OPENCLAW_GATEWAY_URL: gateway.gatewayUrl,
     OPENCLAW_GATEWAY_TOKEN: gateway.token,
     REDIS_KEY_PREFIX: `si-bench-${process.pid}:`,
+    WORKER_METRICS_PORT: '0',
     LOG_LEVEL: 'info',
   };
   say('Mode B: starting the runtime worker (real gateway client) and API');

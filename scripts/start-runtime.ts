@@ -143,6 +143,8 @@ async function main(): Promise<void> {
   say(`  API          ${apiUrl}   (POST /v1/commands, GET /v1/commands/:id)`);
   say(`  Temporal UI  http://127.0.0.1:${temporalUiPort}`);
   say(`  Gateway      ${config.OPENCLAW_GATEWAY_URL}   (OpenClaw ${config.RUNTIME_OPENCLAW_VERSION}, AI provider: local stand-in)`);
+  say(`  Events (SSE) ${apiUrl}/admin/runtime/events   (curl -N; filters: commandId, agentFamily, type)`);
+  say(`  Metrics      ${apiUrl}/metrics, worker http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics; SLO ${apiUrl}/admin/runtime/slo`);
   say(`  Logs         ${logDir}`);
 
   if (process.env.START_DEMO_COMMAND !== 'false') await demoCommand(apiUrl);

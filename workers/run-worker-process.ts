@@ -1,6 +1,10 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { AgentGateway } from '../activities/execute-agent';
 import { loadConfigOrExit } from '../infra/config';
+import { createEventPublisher } from '../infra/events/from-config';
+import { createMetricsRegistry } from '../infra/metrics';
+import { startMetricsServer } from '../infra/metrics-server';
+import type { Registry } from 'prom-client';
 import { createLogger, type Logger } from '../infra/logger';
 import { temporalLoggerFor } from '../infra/temporal-logger';
 import { createPrismaClient } from '../persistence/prisma-client';
@@ -17,13 +21,19 @@ export interface GatewayHandle {
  * (in-flight activities get shutdownGraceTime). The caller supplies only the gateway, so the
  * production entry (workers/main.ts) and the benchmark's instant worker share everything else.
  */
-export async function runWorkerProcess(name: string, openGateway: (config: RuntimeConfig, logger: Logger) => Promise<GatewayHandle>): Promise<void> {
+export async function runWorkerProcess(
+  name: string,
+  openGateway: (config: RuntimeConfig, logger: Logger, metrics: Registry) => Promise<GatewayHandle>,
+): Promise<void> {
   const logger = createLogger('worker');
   const config = loadConfigOrExit(logger);
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: temporalLoggerFor(logger) });
 
   const prisma = createPrismaClient(config.DATABASE_URL);
-  const gateway = await openGateway(config, logger);
+  const metrics = createMetricsRegistry('worker');
+  const events = createEventPublisher(config, logger, metrics);
+  const metricsServer = await startMetricsServer(metrics, config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT, logger);
+  const gateway = await openGateway(config, logger, metrics);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createRuntimeWorker({
     connection,
@@ -32,6 +42,8 @@ export async function runWorkerProcess(name: string, openGateway: (config: Runti
     maxConcurrency: config.RUNTIME_MAX_CONCURRENCY,
     prisma,
     gateway: gateway.gateway,
+    events,
+    metrics,
     logger,
     replayEnabled: () => config.RUNTIME_REPLAY_ENABLED,
   });
@@ -39,7 +51,7 @@ export async function runWorkerProcess(name: string, openGateway: (config: Runti
   try {
     await worker.run();
   } finally {
-    await Promise.allSettled([gateway.close(), prisma.$disconnect(), connection.close()]);
+    await Promise.allSettled([gateway.close(), events.close(), metricsServer.close(), prisma.$disconnect(), connection.close()]);
     logger.info('worker stopped');
   }
 }

@@ -60,7 +60,7 @@ type Resolution = { kind: 'replay'; input: Record<string, unknown> } | { kind: '
  */
 export async function agentCommandWorkflow(command: AgentCommandWorkflowInput): Promise<AgentCommandWorkflowResult> {
   const info = workflowInfo();
-  const run = { commandId: command.commandId, workflowId: info.workflowId, runId: info.runId, traceId: command.traceId };
+  const run = { commandId: command.commandId, workflowId: info.workflowId, runId: info.runId, traceId: command.traceId, agentFamily: command.agentFamily };
   const policy: PolicyProfile = command.policy ?? getPolicyProfile(command.policyProfile);
   let input = command.input;
   let lastAttempt = command.attemptBase ?? 0;

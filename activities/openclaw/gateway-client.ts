@@ -80,6 +80,13 @@ export interface OpenClawGatewayClientOptions {
    * `signal`. The worker passes RUNTIME_MAX_CONCURRENCY.
    */
   maxConcurrentRuns?: number;
+  /**
+   * The pinned gateway version. Checked on every handshake, reconnects included, so a gateway
+   * upgraded behind a running worker is refused (`protocol` / VERSION_MISMATCH) instead of used
+   * unchecked; `onVersionMismatch` sees each refusal (the worker counts them as a metric).
+   */
+  expectedServerVersion?: string;
+  onVersionMismatch?: (reported: string, expected: string) => void;
   logger?: GatewayLogger;
 }
 
@@ -158,6 +165,8 @@ export const CLIENT_ERROR_CODES = {
   GATEWAY_RESTARTED: 'GATEWAY_RESTARTED',
   /** `sessions.patch` refused the requested model ref. */
   MODEL_REJECTED: 'MODEL_REJECTED',
+  /** The gateway reports another version than `expectedServerVersion` (checked on every connect). */
+  VERSION_MISMATCH: 'VERSION_MISMATCH',
 } as const;
 
 interface SlotWaiter {
@@ -226,6 +235,8 @@ export class OpenClawGatewayClient {
   private readonly finalWaiters = new Map<string, Set<(r: AgentResponse) => void>>();
   /** Back-pressure: runs holding a slot, and callers waiting for one (FIFO). */
   private activeRuns = 0;
+  private readonly expectedServerVersion: string | undefined;
+  private readonly onVersionMismatch: ((reported: string, expected: string) => void) | undefined;
   private readonly slotQueue: SlotWaiter[] = [];
 
   constructor(opts: OpenClawGatewayClientOptions) {
@@ -241,6 +252,8 @@ export class OpenClawGatewayClient {
     if (!(max >= 1)) throw new Error(`maxConcurrentRuns must be >= 1, got ${String(opts.maxConcurrentRuns)}`);
     this.maxConcurrentRuns = max;
     this.log = opts.logger ?? noopLogger;
+    this.expectedServerVersion = opts.expectedServerVersion;
+    this.onVersionMismatch = opts.onVersionMismatch;
   }
 
   /** Never lets the token through, whatever text the caller hands us. */
@@ -373,6 +386,15 @@ export class OpenClawGatewayClient {
             if (!hello.success) return finish(new GatewayError('protocol', `unexpected hello-ok payload: ${hello.error.message.slice(0, 300)}`));
             if (hello.data.protocol !== PROTOCOL_VERSION) {
               return finish(new GatewayError('protocol', `gateway negotiated protocol ${hello.data.protocol}, this client speaks ${PROTOCOL_VERSION}`));
+            }
+            const reported = hello.data.server.version;
+            if (this.expectedServerVersion !== undefined && reported !== this.expectedServerVersion) {
+              this.onVersionMismatch?.(reported, this.expectedServerVersion);
+              return finish(
+                new GatewayError('protocol', `OpenClaw gateway reports version ${reported}, but this client is pinned to ${this.expectedServerVersion}`, {
+                  code: CLIENT_ERROR_CODES.VERSION_MISMATCH,
+                }),
+              );
             }
             this.ws = ws;
             this.hello = { protocol: hello.data.protocol, serverVersion: hello.data.server.version, bootId: hello.data.server.bootId ?? null };

@@ -51,14 +51,18 @@ export class AttemptProjection {
   }
 
   /**
-   * The previous attempt, if it is still 'running': its activity ended without recording an
-   * outcome, so its gateway run may have finished unseen. It is closed as a timeout here and its
-   * idempotency key handed to the next attempt.
+   * The previous attempt, when its answer never reached Temporal, so its gateway run may have
+   * finished unseen: either it is still 'running' (the worker died, the activity timed out; it is
+   * closed as a timeout here) or it recorded a success whose completion Temporal lost (an
+   * overloaded server, a worker that died right after). Its idempotency key is handed to the next
+   * attempt, which re-attaches to the same gateway run instead of calling the model again;
+   * `usageRecorded` says the usage of that run is already on the earlier row.
    */
-  async lostPredecessor(a: AttemptKey & { startedAt: Date }): Promise<{ idempotencyKey: string } | null> {
+  async lostPredecessor(a: AttemptKey & { startedAt: Date }): Promise<{ idempotencyKey: string; usageRecorded: boolean } | null> {
     const previous = await this.prisma.runtimeCommandAttempt.findUnique({
       where: { commandId_attemptNumber: { commandId: a.commandId, attemptNumber: a.attemptNumber - 1 } },
     });
+    if (previous?.status === 'succeeded') return { idempotencyKey: previous.idempotencyKey, usageRecorded: true };
     if (!previous || previous.status !== 'running') return null;
     await this.prisma.runtimeCommandAttempt.updateMany({
       where: { id: previous.id, status: 'running' },
@@ -70,7 +74,7 @@ export class AttemptProjection {
         durationMs: a.startedAt.getTime() - previous.startedAt.getTime(),
       },
     });
-    return { idempotencyKey: previous.idempotencyKey };
+    return { idempotencyKey: previous.idempotencyKey, usageRecorded: false };
   }
 
   async succeeded(a: AttemptSuccess): Promise<void> {

@@ -6,6 +6,8 @@ export interface RunRef {
   workflowId: string;
   runId: string;
   traceId: string;
+  /** Carried for lifecycle events (filterable by family); absent in histories recorded before it. */
+  agentFamily?: string;
 }
 
 export interface RunStarted extends RunRef {

@@ -38,6 +38,30 @@ export const CONFIG_KEYS = {
     description: 'Serves lifecycle events to admins over SSE.',
     production: 'true; disable only to shed load.',
   }),
+  RUNTIME_EVENT_SSE_HEARTBEAT_MS: intKey(15000, 500, 60000, {
+    description: 'Longest silence on an SSE stream before the API sends a heartbeat comment.',
+    production: 'Below every proxy idle timeout in front of the API (15 s suits most).',
+  }),
+  RUNTIME_EVENT_SSE_STALL_MS: intKey(30000, 1000, 600000, {
+    description: 'An SSE client that takes nothing written to it for this long is disconnected (it resumes with Last-Event-ID).',
+    production: 'Keep: it is what bounds memory for clients that stop reading.',
+  }),
+  RUNTIME_EVENT_STREAM_MAX_LENGTH: intKey(100000, 1000, 10000000, {
+    description: 'Retention of the Redis event stream, in events (XADD MAXLEN ~); older events are trimmed.',
+    production: 'About a day of events: roughly 8 events per command times commands per day.',
+  }),
+  RUNTIME_EVENT_BUFFER_LIMIT: intKey(10000, 100, 1000000, {
+    description: 'Events a process keeps in memory while Redis is unreachable; beyond it the oldest are dropped (counted in si_events_dropped_total).',
+    production: 'Keep; alert on si_events_dropped_total > 0.',
+  }),
+  RUNTIME_ALERT_EVAL_INTERVAL_MS: intKey(60000, 0, 3600000, {
+    description: 'How often the API evaluates the alert rules over RUNTIME_ALERT_WINDOW_MINUTES (0 switches evaluation off).',
+    production: '60000 in one API replica at least; replicas publish each transition once (dedupe).',
+  }),
+  RUNTIME_ALERT_WINDOW_MINUTES: intKey(60, 1, 10080, {
+    description: 'Window the alert rules and the si_slo_* gauges look back over.',
+    production: '60 for paging alerts; ask /admin/runtime/slo for longer windows.',
+  }),
   RUNTIME_MAX_INPUT_BYTES: intKey(65536, 1024, 1048576, {
     description: 'Largest accepted command request body, in bytes; larger answers 413.',
     production: 'Keep small: inputs travel through Temporal history (2 MB per payload limit).',
@@ -82,6 +106,14 @@ export const CONFIG_KEYS = {
   API_PORT: intKey(8080, 0, 65535, {
     description: 'Port of the API (0 picks a free one; tests use that).',
     production: 'Whatever the load balancer targets.',
+  }),
+  WORKER_METRICS_HOST: stringKey('127.0.0.1', /^[A-Za-z0-9.:-]{1,255}$/, 'a host name or IP address', {
+    description: 'Interface the worker serves GET /metrics on (the API serves its own on API_PORT).',
+    production: '0.0.0.0 where Prometheus scrapes from another host.',
+  }),
+  WORKER_METRICS_PORT: intKey(9464, 0, 65535, {
+    description: 'Port of the worker\'s GET /metrics (0 picks a free one and logs it).',
+    production: 'A fixed port per worker for the Prometheus scrape config.',
   }),
   LOG_LEVEL: enumKey(['error', 'warn', 'info', 'debug'] as const, 'info', {
     description: 'Lowest level written to the JSON log.',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
-import { processEnv, startProcess } from '../support/processes';
+import { processEnv, startProcess, startRuntimeProcesses } from '../support/processes';
 import { until } from '../support/until';
 
 describe('worker and API processes', function () {
@@ -16,12 +16,8 @@ describe('worker and API processes', function () {
   });
 
   it('run a command as separate processes and stop cleanly on SIGTERM, without logging the token', async () => {
-    const worker = startProcess('workers/main.js', env);
-    const api = startProcess('api/server.js', env);
+    const { worker, api, apiUrl } = await startRuntimeProcesses(env);
     try {
-      await until('worker running', () => worker.output().includes('"worker running"'), 60_000);
-      await until('api listening', () => /"url":"http:\/\/127\.0\.0\.1:\d+"/.test(api.output()), 30_000);
-      const apiUrl = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(api.output())![1]!;
 
       const submitted = await request(apiUrl, 'POST', '/v1/commands', {
         json: { agentFamily: 'trend_watch', action: 'refresh', input: { keywords: ['heat pumps', 'solar'] } },
@@ -56,5 +52,7 @@ describe('worker and API processes', function () {
     const code = await worker.exited;
     assert.notEqual(code, 0);
     assert.match(worker.output(), /reports version 2026\.9\.6, but RUNTIME_OPENCLAW_VERSION is 2026\.1\.1/);
+    // The same check runs on every reconnect, counted in si_gateway_version_mismatch_total.
+    assert.match(worker.output(), /"gateway version mismatch"/);
   });
 });

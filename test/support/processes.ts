@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from './paths';
+import { until } from './until';
 
 export interface StartedProcess {
   child: ChildProcess;
@@ -22,8 +23,12 @@ export function startProcess(entry: string, env: Record<string, string>): Starte
 }
 
 /** The environment a worker or API process needs to join the harness's components on its own task queue. */
-export function processEnv(h: { databaseUrl: string; temporal: { address: string }; gatewayUrl: string; gatewayToken: string }, taskQueue: string): Record<string, string> {
+export function processEnv(
+  h: { databaseUrl: string; temporal: { address: string }; gatewayUrl: string; gatewayToken: string; redisPrefix: string },
+  taskQueue: string,
+): Record<string, string> {
   return {
+    REDIS_KEY_PREFIX: h.redisPrefix,
     DATABASE_URL: h.databaseUrl,
     TEMPORAL_ADDRESS: h.temporal.address,
     // A queue of its own, so this worker and the harness's never take each other's tasks.
@@ -31,6 +36,17 @@ export function processEnv(h: { databaseUrl: string; temporal: { address: string
     OPENCLAW_GATEWAY_URL: h.gatewayUrl,
     OPENCLAW_GATEWAY_TOKEN: h.gatewayToken,
     API_PORT: '0',
+    WORKER_METRICS_PORT: '0',
     LOG_LEVEL: 'info',
   };
+}
+
+/** Starts a worker and an API process and waits until both are up; the API's URL is read from its log. */
+export async function startRuntimeProcesses(env: Record<string, string>): Promise<{ worker: StartedProcess; api: StartedProcess; apiUrl: string }> {
+  const worker = startProcess('workers/main.js', env);
+  const api = startProcess('api/server.js', env);
+  const listening = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/;
+  await until('worker running', () => worker.output().includes('"worker running"'), 60_000);
+  await until('api listening', () => listening.test(api.output()), 30_000);
+  return { worker, api, apiUrl: listening.exec(api.output())![1]! };
 }

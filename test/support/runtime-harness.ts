@@ -4,8 +4,13 @@ import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { OpenClawGatewayClient } from '../../activities/openclaw/gateway-client';
-import { createApp } from '../../api/app';
+import { createApp, type RuntimeApp } from '../../api/app';
+import { deleteRedisKeys } from './redis-fixture';
+import { createEventPublisher, eventReaderFactory } from '../../infra/events/from-config';
+import type { EventPublisher } from '../../infra/events/redis-event-publisher';
 import { createLogger, type Logger } from '../../infra/logger';
+import { createMetricsRegistry } from '../../infra/metrics';
+import type { Registry } from 'prom-client';
 import type { PrismaClient } from '../../persistence/prisma-client';
 import { parseConfig } from '../../runtime/config/load';
 import type { RuntimeConfig } from '../../runtime/config/schema';
@@ -31,8 +36,14 @@ export interface RuntimeHarness {
   gatewayToken: string;
   apiUrl: string;
   logger: Logger;
+  /** REDIS_KEY_PREFIX of this run: its keys are deleted at the end. */
+  redisPrefix: string;
+  /** The harness API's and worker's metrics (one process in tests). */
+  metrics: Registry;
+  /** The publisher the harness's worker and APIs share. */
+  events: EventPublisher;
   /** An extra API process-equivalent with other settings, on the same connections. */
-  startApi(overrides: Partial<Record<string, string>>): Promise<{ url: string; close(): Promise<void> }>;
+  startApi(overrides: Partial<Record<string, string>>): Promise<{ url: string; metrics: Registry; close(): Promise<void> }>;
 }
 
 let shared: Promise<RuntimeHarness> | undefined;
@@ -52,7 +63,7 @@ export async function stopHarness(): Promise<void> {
   }
 }
 
-async function listen(app: ReturnType<typeof createApp>): Promise<{ url: string; close(): Promise<void> }> {
+async function listen(app: RuntimeApp): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -62,6 +73,7 @@ async function listen(app: ReturnType<typeof createApp>): Promise<{ url: string;
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
+        app.closeEventStreams();
         server.closeAllConnections();
       }),
   };
@@ -85,8 +97,14 @@ async function startHarness(): Promise<RuntimeHarness> {
     OPENCLAW_GATEWAY_TOKEN: gateway.token,
     API_PORT: '0',
     RUNTIME_REPLAY_ENABLED: 'true',
+    REDIS_KEY_PREFIX: `si-test-${process.pid}:`,
+    RUNTIME_EVENT_SSE_HEARTBEAT_MS: '1000',
   };
   const config = parseConfig(baseEnv);
+  cleanups.push(() => deleteRedisKeys(config.REDIS_URL, config.REDIS_KEY_PREFIX));
+  const metrics = createMetricsRegistry('test', false);
+  const events = createEventPublisher(config, logger, metrics);
+  cleanups.push(() => events.close());
   const client = temporal.client;
 
   const gatewayClient = new OpenClawGatewayClient({
@@ -106,6 +124,8 @@ async function startHarness(): Promise<RuntimeHarness> {
     workflowBundle,
     prisma: db.prisma,
     gateway: gatewayClient,
+    events,
+    metrics,
     logger,
     replayEnabled: () => config.RUNTIME_REPLAY_ENABLED,
   });
@@ -115,13 +135,15 @@ async function startHarness(): Promise<RuntimeHarness> {
     await running;
   });
 
-  const startApi = async (overrides: Partial<Record<string, string>>) => {
+  // The first API shares the worker's registry (one process here); every extra one has its own.
+  const startApi = async (overrides: Partial<Record<string, string>>, apiMetrics = createMetricsRegistry('test-api', false)) => {
     const apiConfig = parseConfig({ ...baseEnv, ...overrides });
-    const api = await listen(createApp({ config: apiConfig, prisma: db.prisma, temporal: client, logger }));
+    const app = createApp({ config: apiConfig, prisma: db.prisma, temporal: client, logger, events, openEventReader: eventReaderFactory(apiConfig, logger), metrics: apiMetrics });
+    const api = { ...(await listen(app)), metrics: apiMetrics };
     cleanups.push(() => api.close());
     return api;
   };
-  const api = await startApi({});
+  const api = await startApi({}, metrics);
 
   return {
     config,
@@ -134,6 +156,9 @@ async function startHarness(): Promise<RuntimeHarness> {
     gatewayToken: gateway.token,
     apiUrl: api.url,
     logger,
+    redisPrefix: config.REDIS_KEY_PREFIX,
+    metrics,
+    events,
     startApi,
   };
 }

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { AttemptProjection } from '../../activities/projections/attempt-projection';
+import { createTestDatabase, type TestDatabase } from '../support/database-fixture';
+
+/** The hand-over of a gateway run between attempts, on a real PostgreSQL. */
+describe('attempt projection: a lost answer hands its gateway run to the next attempt', function () {
+  let db: TestDatabase;
+  let attempts: AttemptProjection;
+  const start = (commandId: string, attemptNumber: number, idempotencyKey: string) =>
+    attempts.started({ commandId, attemptNumber, workflowId: `command-${commandId}`, workflowRunId: 'run', activityId: '1', idempotencyKey, traceId: 't', startedAt: new Date(), reattached: false });
+
+  before(async () => {
+    db = await createTestDatabase();
+    attempts = new AttemptProjection(db.prisma);
+    for (const id of ['running', 'succeeded', 'failed']) {
+      await db.prisma.runtimeCommand.create({ data: { id, requestHash: 'h', agentFamily: 'research', action: 'investigate', input: {}, policyProfile: 'standard_async', traceId: 't', workflowId: `command-${id}` } });
+    }
+  });
+  after(() => db?.drop());
+
+  it('a predecessor still running is closed as a timeout; its key goes on, its usage is not yet counted', async () => {
+    await start('running', 1, 'key-running-1');
+    assert.deepEqual(await attempts.lostPredecessor({ commandId: 'running', attemptNumber: 2, startedAt: new Date() }), { idempotencyKey: 'key-running-1', usageRecorded: false });
+    const row = await db.prisma.runtimeCommandAttempt.findUniqueOrThrow({ where: { commandId_attemptNumber: { commandId: 'running', attemptNumber: 1 } } });
+    assert.deepEqual([row.status, row.errorClass], ['failed', 'timeout']);
+  });
+
+  it('a predecessor that recorded success (Temporal lost its completion) hands over its key with its usage already counted', async () => {
+    await start('succeeded', 1, 'key-succeeded-1');
+    await attempts.succeeded({
+      commandId: 'succeeded', attemptNumber: 1, provider: 'p', model: 'm', gatewayRunId: 'r', tokensIn: 10, tokensOut: 5,
+      tokensCacheRead: 0, tokensCacheWrite: 0, costUsd: 0.001, gatewayCostUsd: null, finishedAt: new Date(), durationMs: 5,
+    });
+    assert.deepEqual(await attempts.lostPredecessor({ commandId: 'succeeded', attemptNumber: 2, startedAt: new Date() }), { idempotencyKey: 'key-succeeded-1', usageRecorded: true });
+    const row = await db.prisma.runtimeCommandAttempt.findUniqueOrThrow({ where: { commandId_attemptNumber: { commandId: 'succeeded', attemptNumber: 1 } } });
+    assert.equal(row.status, 'succeeded', 'left as it is');
+  });
+
+  it('a predecessor that failed is a real failure: the next attempt is a new gateway run', async () => {
+    await start('failed', 1, 'key-failed-1');
+    await attempts.failed({ commandId: 'failed', attemptNumber: 1, errorClass: 'provider_unavailable', errorMessage: 'x', finishedAt: new Date(), durationMs: 5 });
+    assert.equal(await attempts.lostPredecessor({ commandId: 'failed', attemptNumber: 2, startedAt: new Date() }), null);
+  });
+});
