@@ -9,6 +9,7 @@ import type { RuntimeConfig } from '../runtime/config/schema';
 import { DeadLetterService } from './dead-letter-service';
 import { registerProjectionMetrics } from './metrics/projection-metrics';
 import { adminSloRoutes } from './routes/admin-slo';
+import { docsRoutes } from './routes/docs';
 import { AlertMonitor } from './slo/alert-monitor';
 import { SloService } from './slo/slo-service';
 import { DEFAULT_ALERT_THRESHOLDS } from '../runtime/slo';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): RuntimeApp {
     logger: deps.logger,
   });
   app.use(adminSloRoutes({ slo }));
+  app.use(docsRoutes());
   const alerts = new AlertMonitor({
     slo,
     events: deps.events,

@@ -17,17 +17,17 @@ const filterSchema = z.strictObject({
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
 });
-const listSchema = filterSchema.extend({
+export const deadLetterListQuerySchema = filterSchema.extend({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });
-const replayBodySchema = z.strictObject({
+export const deadLetterReplayBodySchema = z.strictObject({
   replayId: z.string().regex(/^[\x21-\x7e]{1,200}$/).optional(),
   reason: z.string().min(1).max(2000),
   inputPatch: z.record(z.string(), z.unknown()).optional(),
 });
-const discardBodySchema = z.strictObject({ reason: z.string().min(1).max(2000) });
-const bulkBodySchema = z.strictObject({
+export const deadLetterDiscardBodySchema = z.strictObject({ reason: z.string().min(1).max(2000) });
+export const deadLetterBulkReplayBodySchema = z.strictObject({
   filter: filterSchema.omit({ status: true }).default({}),
   reason: z.string().min(1).max(2000),
   limit: z.number().int().min(1).max(500).default(100),
@@ -72,7 +72,7 @@ export function adminDeadLetterRoutes(deps: { prisma: PrismaClient; deadLetters:
   const idOf = (raw: unknown) => parse(commandIdParam, raw, ['commandId']);
 
   router.get('/admin/runtime/dead-letters', async (req, res) => {
-    const q = parse(listSchema, req.query);
+    const q = parse(deadLetterListQuerySchema, req.query);
     // Keyset paging on (created_at, id): stable while new dead letters arrive.
     let after: { createdAt: Date; id: string } | undefined;
     if (q.cursor) {
@@ -111,7 +111,7 @@ export function adminDeadLetterRoutes(deps: { prisma: PrismaClient; deadLetters:
   });
 
   router.post('/admin/runtime/dead-letters/replay', ...mutate, async (req, res) => {
-    const body = parse(bulkBodySchema, req.body);
+    const body = parse(deadLetterBulkReplayBodySchema, req.body);
     res.status(202).json(await deps.deadLetters.bulkReplay(body.filter, body.reason, body.limit, ctx(req)));
   });
 
@@ -121,14 +121,14 @@ export function adminDeadLetterRoutes(deps: { prisma: PrismaClient; deadLetters:
 
   router.post('/admin/runtime/dead-letters/:commandId/replay', ...mutate, async (req, res) => {
     const id = idOf(req.params.commandId);
-    const body = parse(replayBodySchema, req.body);
+    const body = parse(deadLetterReplayBodySchema, req.body);
     const outcome = await deps.deadLetters.replay(id, body, ctx(req));
     res.status(outcome.outcome === 'duplicate' ? 200 : 202).json(outcome);
   });
 
   router.post('/admin/runtime/dead-letters/:commandId/discard', ...mutate, async (req, res) => {
     const id = idOf(req.params.commandId);
-    const body = parse(discardBodySchema, req.body);
+    const body = parse(deadLetterDiscardBodySchema, req.body);
     const dl = await deps.deadLetters.discard(id, body.reason, ctx(req));
     res.status(202).json({ commandId: dl.commandId, outcome: 'signalled' });
   });

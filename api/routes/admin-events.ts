@@ -8,7 +8,7 @@ import { STREAM_ID_RE, eventFilterSchema } from '../../runtime/events';
 import { ApiError, fieldProblems, invalidRequest } from '../errors';
 import { runSseSession, type SseSettings } from '../events/sse-session';
 
-const querySchema = eventFilterSchema.extend({
+export const eventsQuerySchema = eventFilterSchema.extend({
   /** Start after this stream id (`0` = from the oldest retained event); Last-Event-ID wins. */
   since: z.string().regex(STREAM_ID_RE, 'expected a stream id like 1764650000000-0, or 0').optional(),
 });
@@ -41,7 +41,7 @@ export function adminEventRoutes(deps: EventRoutesDeps): Router & { closeAll(): 
       next(new ApiError(503, 'sse_disabled', 'Event streaming is switched off (RUNTIME_EVENT_SSE_ENABLED=false)'));
       return;
     }
-    const query = querySchema.safeParse(req.query);
+    const query = eventsQuerySchema.safeParse(req.query);
     if (!query.success) return next(invalidRequest(fieldProblems(query.error, ['query'])));
     const lastEventId = req.header('last-event-id');
     if (lastEventId !== undefined && !STREAM_ID_RE.test(lastEventId)) {

@@ -14,13 +14,13 @@ export interface CommandRoutesDeps {
   replayEnabled: () => boolean;
 }
 
-const runReplayBodySchema = z.strictObject({
+export const commandReplayBodySchema = z.strictObject({
   /** Replaces the original input when given; validated like a new command's input. */
   input: z.record(z.string(), z.unknown()).optional(),
   reason: z.string().max(2000).optional(),
 });
 
-const commandIdSchema = z.uuid();
+export const commandIdSchema = z.uuid();
 
 /** Headers are validated with the body so a client learns every problem from one answer. */
 function parseSubmission(req: Request, preparsed?: z.infer<typeof commandEnvelopeSchema>) {
@@ -64,7 +64,7 @@ export function commandRoutes(deps: CommandRoutesDeps): Router {
     }
     const id = commandIdSchema.safeParse(req.params.commandId);
     if (!id.success) throw invalidRequest(fieldProblems(id.error, ['commandId']));
-    const body = runReplayBodySchema.safeParse(req.body ?? {});
+    const body = commandReplayBodySchema.safeParse(req.body ?? {});
     if (!body.success) throw invalidRequest(fieldProblems(body.error));
     const original = await deps.prisma.runtimeCommand.findUnique({ where: { id: id.data } });
     if (!original) throw new ApiError(404, 'not_found', `No command ${id.data}`);
