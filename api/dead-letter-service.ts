@@ -193,15 +193,38 @@ export class DeadLetterService {
     const row = await this.prisma.runtimeAdminAudit.findUnique({ where: { dedupeKey: `bulk-replay:${jobId}` } });
     if (!row) throw new ApiError(404, 'not_found', `No replay job ${jobId}`);
     const items = (row.details as { items: { commandId: string; replayId: string; outcome: string; error?: string }[] }).items;
-    const commands = await this.prisma.runtimeCommand.findMany({ where: { id: { in: items.map((i) => i.commandId) } }, select: { id: true, status: true, errorClass: true } });
+    const ids = items.map((i) => i.commandId);
+    const [commands, deadLetters] = await Promise.all([
+      this.prisma.runtimeCommand.findMany({ where: { id: { in: ids } }, select: { id: true, status: true, errorClass: true } }),
+      this.prisma.runtimeDeadLetter.findMany({ where: { commandId: { in: ids } }, select: { commandId: true, status: true, lastReplayId: true } }),
+    ]);
     const byId = new Map(commands.map((c) => [c.id, c]));
-    const enriched = items.map((i) => ({ ...i, commandStatus: byId.get(i.commandId)?.status ?? null, errorClass: byId.get(i.commandId)?.errorClass ?? null }));
+    const letters = new Map(deadLetters.map((d) => [d.commandId, d]));
+    // The command row alone cannot tell "not taken up yet" from "dead-lettered again": both read
+    // dead_lettered. The dead letter can: its lastReplayId is this item's once taken up, and it
+    // is 'replaying' while that replay runs.
+    const stateOf = (i: (typeof items)[number]) => {
+      const command = byId.get(i.commandId);
+      const letter = letters.get(i.commandId);
+      if (i.outcome === 'failed' || command?.status === 'succeeded') return command?.status ?? null;
+      if (letter?.lastReplayId !== i.replayId) return 'pending';
+      if (letter.status === 'replaying') return 'running';
+      return command?.status ?? null;
+    };
+    const enriched = items.map((i) => ({ ...i, commandStatus: stateOf(i), errorClass: byId.get(i.commandId)?.errorClass ?? null }));
     const count = (s: string) => enriched.filter((i) => i.commandStatus === s).length;
     return {
       jobId,
       actor: row.actor,
       createdAt: row.createdAt.toISOString(),
-      summary: { requested: items.length, succeeded: count('succeeded'), deadLettered: count('dead_lettered'), running: count('running'), requestFailed: items.filter((i) => i.outcome === 'failed').length },
+      summary: {
+        requested: items.length,
+        pending: count('pending'),
+        running: count('running'),
+        succeeded: count('succeeded'),
+        deadLettered: count('dead_lettered'),
+        requestFailed: items.filter((i) => i.outcome === 'failed').length,
+      },
       notCompleted: enriched.filter((i) => i.commandStatus !== 'succeeded'),
       items: enriched,
     };

@@ -162,7 +162,7 @@ describe('dead letters and replay', function () {
       'bulk replay settled',
       async () => {
         const s = await request(h.apiUrl, 'GET', `/admin/runtime/replay-jobs/${job.body.jobId}`);
-        return s.body.summary.succeeded + s.body.summary.deadLettered === 50 && s.body.summary.running === 0 ? s.body : undefined;
+        return s.body.summary.succeeded + s.body.summary.deadLettered === 50 && s.body.summary.running === 0 && s.body.summary.pending === 0 ? s.body : undefined;
       },
       240_000,
     );

@@ -1,3 +1,4 @@
+import { readSse } from '../../client/sse';
 import type { RuntimeEvent } from '../../runtime/events';
 
 export interface SseFrame {
@@ -6,8 +7,8 @@ export interface SseFrame {
 }
 
 /**
- * A minimal EventSource over fetch: collects the frames of one SSE response, with the comments
- * (heartbeats) counted apart. Enough for tests; the typed client (issue 13) is the real one.
+ * Collects the frames of one SSE response (no reconnecting, so tests see exactly one session),
+ * with the comments (heartbeats) counted apart. The typed client's events() is the resuming one.
  */
 export class SseClient {
   readonly frames: SseFrame[] = [];
@@ -25,31 +26,14 @@ export class SseClient {
   }
 
   private async consume(body: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    let pending = '';
     try {
-      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-        pending += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = pending.indexOf('\n\n')) >= 0) {
-          this.parse(pending.slice(0, end));
-          pending = pending.slice(end + 2);
-        }
+      for await (const frame of readSse(body)) {
+        this.comments += frame.comments;
+        if (frame.data) this.frames.push({ id: frame.id ?? '', event: JSON.parse(frame.data) });
       }
     } catch {
       // aborted by close()
     }
-  }
-
-  private parse(block: string): void {
-    let id = '';
-    let data = '';
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) this.comments++;
-      else if (line.startsWith('id: ')) id = line.slice(4);
-      else if (line.startsWith('data: ')) data += line.slice(6);
-    }
-    if (data) this.frames.push({ id, event: JSON.parse(data) });
   }
 
   eventsFor(commandId: string): SseFrame['event'][] {

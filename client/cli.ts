@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import type { CommandEnvelope } from '../runtime/command';
+import { RuntimeApiError, RuntimeClient, TERMINAL_STATUSES, type AttemptView, type CommandView } from './runtime-client';
+import { formatTable } from './table';
+
+/**
+ * si-runtime: the operator's command line over the typed client. Exit codes: 0 done, 1 the API
+ * refused or the command did not succeed, 2 a usage error. `--json` prints machine-readable output.
+ */
+const program = new Command()
+  .name('si-runtime')
+  .description('StartInsight Runtime: submit commands, follow them, handle dead letters')
+  .option('--url <url>', 'API base URL', process.env.SI_RUNTIME_URL ?? 'http://127.0.0.1:8080')
+  .option('--actor <who>', 'your name for the audit trail (admin commands)', process.env.SI_RUNTIME_ACTOR)
+  .option('--json', 'print JSON instead of tables')
+  .showHelpAfterError()
+  .exitOverride();
+
+const json = (text: string) => {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new InvalidArgumentError('expected a JSON object');
+  }
+};
+
+function client(): RuntimeClient {
+  const o = program.opts<{ url: string; actor?: string }>();
+  return new RuntimeClient({ baseUrl: o.url, ...(o.actor ? { actor: o.actor } : {}) });
+}
+
+function out(value: unknown, human: () => string): void {
+  process.stdout.write(`${program.opts<{ json?: boolean }>().json ? JSON.stringify(value, null, 2) : human()}\n`);
+}
+
+function attemptsTable(attempts: AttemptView[] = []): string {
+  return formatTable(
+    ['#', 'status', 'provider/model', 'tokens in', 'tokens out', 'cost USD', 'ms', 'error'],
+    attempts.map((a) => [a.attemptNumber, a.status, a.provider ? `${a.provider}/${a.model}` : '-', a.tokensIn, a.tokensOut, a.costUsd, a.durationMs ?? '-', a.errorClass ?? '']),
+  );
+}
+
+function describe(c: CommandView): string {
+  return [`command ${c.commandId}  ${c.status}`, `workflow ${c.workflowId}  trace ${c.traceId}`, c.attempts ? attemptsTable(c.attempts) : ''].filter(Boolean).join('\n');
+}
+
+program
+  .command('submit')
+  .description('submit a command')
+  .requiredOption('--family <agentFamily>', 'agent family, e.g. research')
+  .requiredOption('--action <action>', 'the family action, e.g. investigate')
+  .requiredOption('--input <json>', 'the command input as a JSON object', json)
+  .option('--profile <policyProfile>', 'policy profile (default: the runtime default)')
+  .option('--idempotency-key <key>', 'repeat a submission safely (default: a new key)')
+  .option('--wait', 'wait until the command finishes and print it')
+  .action(async (o: { family: string; action: string; input: Record<string, unknown>; profile?: string; idempotencyKey?: string; wait?: boolean }) => {
+    const envelope = { agentFamily: o.family, action: o.action, input: o.input, ...(o.profile ? { policyProfile: o.profile } : {}) } as CommandEnvelope;
+    const c = client();
+    let command = await c.submit(envelope, o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {});
+    if (o.wait) command = await c.waitFor(command.commandId);
+    out(command, () => describe(command));
+    if (o.wait && command.status !== 'succeeded') process.exitCode = 1;
+  });
+
+program
+  .command('status <commandId>')
+  .description('a command and its attempts')
+  .action(async (id: string) => {
+    const command = await client().get(id);
+    out(command, () => describe(command));
+  });
+
+program
+  .command('watch <commandId>')
+  .description('follow a command live until it ends')
+  .action(async (id: string) => {
+    const c = client();
+    const ac = new AbortController();
+    const started = Date.now();
+    const seen: unknown[] = [];
+    const current = await c.get(id);
+    if (!TERMINAL_STATUSES.includes(current.status)) {
+      for await (const event of c.events({ commandId: id, since: '0' }, { signal: ac.signal })) {
+        seen.push(event);
+        if (!program.opts<{ json?: boolean }>().json) {
+          const attempt = event.data.attemptNumber ? ` #${String(event.data.attemptNumber)}` : '';
+          const extra = event.data.errorClass ? ` ${String(event.data.errorClass)}` : '';
+          process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${event.type}${attempt}${extra}\n`);
+        }
+        if (['command.succeeded', 'command.failed', 'command.dead_lettered', 'command.discarded'].includes(event.type)) break;
+      }
+      ac.abort();
+    }
+    const final = await c.get(id);
+    out({ command: final, events: seen }, () => describe(final));
+    if (final.status !== 'succeeded') process.exitCode = 1;
+  });
+
+const dlq = program.command('dlq').description('dead letters');
+
+dlq
+  .command('list')
+  .description('list dead letters')
+  .option('--status <status>', 'parked | replaying | replayed | discarded | expired')
+  .option('--family <agentFamily>')
+  .option('--error-class <class>')
+  .option('--limit <n>', 'page size', (v) => Number(v))
+  .option('--cursor <cursor>', 'the nextCursor of the previous page')
+  .action(async (o: { status?: string; family?: string; errorClass?: string; limit?: number; cursor?: string }) => {
+    const page = await client().listDeadLetters({ status: o.status, agentFamily: o.family, errorClass: o.errorClass, limit: o.limit, cursor: o.cursor });
+    out(page, () =>
+      [
+        formatTable(['command', 'status', 'family', 'error class', 'attempts'], page.items.map((d) => [d.commandId, d.status, d.agentFamily, d.errorClass, d.attempts])),
+        page.nextCursor ? `more: --cursor ${page.nextCursor}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+  });
+
+dlq
+  .command('show <commandId>')
+  .description('one dead letter, its attempts and its audit trail')
+  .action(async (id: string) => {
+    const dl = await client().getDeadLetter(id);
+    out(dl, () => `dead letter ${dl.commandId}  ${dl.status}  ${dl.errorClass}: ${dl.errorMessage}\n${attemptsTable(dl.attemptHistory)}`);
+  });
+
+dlq
+  .command('replay [commandId]')
+  .description('replay one dead letter, or every one a filter matches (--all)')
+  .requiredOption('--reason <why>', 'recorded in the audit trail')
+  .option('--replay-id <id>', 'makes a repeated replay a no-op (default: a new id)')
+  .option('--input-patch <json>', 'merged over the command input', json)
+  .option('--all', 'bulk: replay every parked or expired dead letter the filters match')
+  .option('--family <agentFamily>')
+  .option('--error-class <class>')
+  .option('--limit <n>', 'bulk: at most this many', (v) => Number(v))
+  .action(async (id: string | undefined, o: { reason: string; replayId?: string; inputPatch?: Record<string, unknown>; all?: boolean; family?: string; errorClass?: string; limit?: number }) => {
+    const c = client();
+    if (!o.all) {
+      if (!id) program.error('give a command id, or --all with filters', { exitCode: 2 });
+      const answer = await c.replayDeadLetter(id!, { reason: o.reason, ...(o.replayId ? { replayId: o.replayId } : {}), ...(o.inputPatch ? { inputPatch: o.inputPatch } : {}) });
+      out(answer, () => `${answer.outcome} (replay ${answer.replayId})`);
+      return;
+    }
+    const job = await c.bulkReplayDeadLetters({ filter: { agentFamily: o.family, errorClass: o.errorClass }, reason: o.reason, ...(o.limit ? { limit: o.limit } : {}) });
+    for (;;) {
+      const status = await c.replayJob(job.jobId);
+      const s = status.summary;
+      if (!program.opts<{ json?: boolean }>().json) process.stderr.write(`\r${JSON.stringify(s)}   `);
+      if ((s.running ?? 0) === 0 && (s.pending ?? 0) === 0) {
+        if (!program.opts<{ json?: boolean }>().json) process.stderr.write('\n');
+        out({ job, status }, () => `job ${job.jobId}: ${job.requested} requested, ${job.failed.length} not started; not completed: ${status.notCompleted.map((n) => n.commandId).join(', ') || 'none'}`);
+        if (status.notCompleted.length > 0 || job.failed.length > 0) process.exitCode = 1;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  });
+
+dlq
+  .command('discard <commandId>')
+  .description('discard a parked dead letter')
+  .requiredOption('--reason <why>', 'recorded in the audit trail')
+  .action(async (id: string, o: { reason: string }) => {
+    const answer = await client().discardDeadLetter(id, o.reason);
+    out(answer, () => `${answer.outcome}: ${answer.commandId}`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // Commander has printed its message already (usage errors, --help, --version).
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  if (err instanceof RuntimeApiError) {
+    process.stderr.write(`${err.status} ${err.code}: ${err.message}\n`);
+    if (program.opts<{ json?: boolean }>().json) process.stdout.write(`${JSON.stringify(err.body, null, 2)}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

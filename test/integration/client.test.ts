@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { RuntimeApiError, RuntimeClient, type StreamedEvent } from '../../client/runtime-client';
+import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
+import { REPO_ROOT } from '../support/paths';
+import { until } from '../support/until';
+
+/**
+ * A network in front of the API that misbehaves on purpose (this stands in for load balancers and
+ * flaky links, not for any module of ours): it answers the first `throttle` requests 429 with
+ * Retry-After, and cuts every SSE response after `cutAfterFrames` frames.
+ */
+async function flakyProxy(target: string, opts: { throttle: number; cutAfterFrames?: number }) {
+  let throttled = 0;
+  const seen: { method: string; path: string; headers: http.IncomingHttpHeaders }[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ method: req.method!, path: req.url!, headers: req.headers });
+    if (throttled < opts.throttle && !req.url!.startsWith('/admin/runtime/events')) {
+      throttled++;
+      res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'rate_limited', message: 'slow down' } }));
+      return;
+    }
+    const url = new URL(req.url!, target);
+    const upstream = http.request(url, { method: req.method, headers: { ...req.headers, host: url.host } }, (up) => {
+      res.writeHead(up.statusCode!, up.headers);
+      let frames = 0;
+      up.on('data', (chunk: Buffer) => {
+        frames += chunk.toString().split('\n\n').length - 1;
+        const cut = opts.cutAfterFrames !== undefined && req.url!.startsWith('/admin/runtime/events') && frames >= opts.cutAfterFrames;
+        // Cut once what was written has left, as a dropped connection would: mid-stream, no end.
+        res.write(chunk, () => {
+          if (!cut) return;
+          up.destroy();
+          res.destroy();
+        });
+      });
+      up.on('end', () => res.end());
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }) };
+}
+
+describe('typed client and admin CLI against the real API', function () {
+  this.timeout(180_000);
+  let h: RuntimeHarness;
+
+  before(async function () {
+    this.timeout(240_000);
+    h = await getHarness();
+  });
+
+  it('submits with an idempotency key, retries 429 after Retry-After, and waits for the result', async () => {
+    const proxy = await flakyProxy(h.apiUrl, { throttle: 2 });
+    try {
+      const client = new RuntimeClient({ baseUrl: proxy.url });
+      const started = Date.now();
+      const accepted = await client.submit({ agentFamily: 'research', action: 'summarise', input: { question: 'Typed client' } });
+      assert.ok(Date.now() - started >= 1900, 'waited Retry-After twice');
+      const submits = proxy.seen.filter((s) => s.method === 'POST');
+      assert.equal(submits.length, 3);
+      assert.equal(new Set(submits.map((s) => s.headers['idempotency-key'])).size, 1, 'one key for every try');
+      const done = await client.waitFor(accepted.commandId);
+      assert.equal(done.status, 'succeeded');
+      assert.equal(done.attempts?.length, 1);
+      await assert.rejects(client.get('not-a-uuid'), (err: unknown) => err instanceof RuntimeApiError && err.status === 400 && err.code === 'invalid_request');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('streams events and resumes a cut stream with Last-Event-ID: nothing missed, nothing twice', async () => {
+    const proxy = await flakyProxy(h.apiUrl, { throttle: 0, cutAfterFrames: 3 });
+    const ac = new AbortController();
+    try {
+      const client = new RuntimeClient({ baseUrl: proxy.url });
+      const events: StreamedEvent[] = [];
+      const cmd = await new RuntimeClient({ baseUrl: h.apiUrl }).submit({ agentFamily: 'research', action: 'summarise', input: { question: 'Stream me', scenario: 'slow:1500' } });
+      const reading = (async () => {
+        for await (const e of client.events({ commandId: cmd.commandId, since: '0' }, { signal: ac.signal })) {
+          events.push(e);
+          if (e.type === 'command.succeeded') break;
+        }
+      })();
+      await until('command.succeeded streamed', () => events.some((e) => e.type === 'command.succeeded'), 60_000);
+      await reading;
+      assert.deepEqual(events.map((e) => e.type), ['command.accepted', 'command.started', 'attempt.started', 'attempt.succeeded', 'command.succeeded']);
+      const resumed = proxy.seen.filter((s) => s.path.startsWith('/admin/runtime/events') && s.headers['last-event-id']);
+      assert.ok(resumed.length >= 1, 'the client reconnected with Last-Event-ID');
+    } finally {
+      ac.abort();
+      await proxy.close();
+    }
+  });
+
+  it('the CLI submits and waits, shows attempts as a table, lists and replays dead letters', async () => {
+    const env = { PATH: process.env.PATH ?? '', SI_RUNTIME_URL: h.apiUrl, SI_RUNTIME_ACTOR: 'cli-test' };
+    const exec = async (args: string[]) => {
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/client/cli.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      return { code, stdout, stderr };
+    };
+    const submitted = await exec(['--json', 'submit', '--family', 'trend_watch', '--action', 'refresh', '--input', '{"keywords":["cli"]}', '--wait']);
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const command = JSON.parse(submitted.stdout);
+    assert.equal(command.status, 'succeeded');
+    const status = await exec(['status', command.commandId]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^#\s+status\s+provider\/model/m);
+    assert.match(status.stdout, /succeeded\s+gemini-standin\/gemini-2\.5-flash/);
+
+    const failing = await exec(['--json', 'submit', '--family', 'trend_watch', '--action', 'refresh', '--input', '{"keywords":["cli"],"scenario":"status:400:1"}', '--wait']);
+    assert.equal(failing.code, 1, 'a command that did not succeed exits 1');
+    const parked = JSON.parse(failing.stdout);
+    assert.equal(parked.status, 'dead_lettered');
+    const list = await exec(['--json', 'dlq', 'list', '--family', 'trend_watch', '--status', 'parked', '--limit', '200']);
+    assert.ok(JSON.parse(list.stdout).items.some((d: { commandId: string }) => d.commandId === parked.commandId));
+    const replay = await exec(['dlq', 'replay', parked.commandId, '--reason', 'from the CLI']);
+    assert.equal(replay.code, 0, replay.stderr);
+    assert.match(replay.stdout, /^signalled \(replay client-/);
+    await until('replayed', () => h.prisma.runtimeDeadLetter.findFirst({ where: { commandId: parked.commandId, status: 'replayed' } }));
+    const slow = await new RuntimeClient({ baseUrl: h.apiUrl }).submit({ agentFamily: 'trend_watch', action: 'scan', input: { keywords: ['watch'], scenario: 'slow:2000' } });
+    const watched = await exec(['watch', slow.commandId]);
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.match(watched.stdout, /\] attempt\.started #1\n[\s\S]*\] command\.succeeded\n/);
+    const usage = await exec(['submit', '--family', 'research']);
+    assert.equal(usage.code, 2, 'a usage error exits 2');
+    assert.match(usage.stderr, /required option '--action <action>' not specified/);
+    const refused = await exec(['status', 'nope']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^400 invalid_request/);
+  });
+});
