@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { CommandEnvelope } from '../runtime/command';
 import { RuntimeApiError, RuntimeClient, TERMINAL_STATUSES, type AttemptView, type CommandView } from './runtime-client';
+import { checkEnvFile } from './config-check';
 import { formatTable } from './table';
 
 /**
@@ -95,6 +96,45 @@ program
     const final = await c.get(id);
     out({ command: final, events: seen }, () => describe(final));
     if (final.status !== 'succeeded') process.exitCode = 1;
+  });
+
+program
+  .command('slo')
+  .description('service levels and alert states over a window')
+  .option('--window <minutes>', 'look-back window in minutes', (v) => Number(v), 1440)
+  .action(async (o: { window: number }) => {
+    const view = await client().slo(o.window);
+    const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(2)} %`);
+    out(view, () =>
+      [
+        `window ${view.window.from} .. ${view.window.to}`,
+        `reliability     ${pct(view.slo.reliability.value)} (target ${pct(view.slo.reliability.target)}, ${view.slo.reliability.completed} completed)`,
+        `trace coverage  ${pct(view.slo.traceCoverage.value)} (target ${pct(view.slo.traceCoverage.target)})`,
+        `dead-letter MTTR ${view.slo.deadLetterMttrMs === null ? 'n/a' : `${Math.round(view.slo.deadLetterMttrMs / 1000)} s`}`,
+        formatTable(['alert', 'firing', 'value', 'threshold'], view.alerts.map((a) => [a.name, a.firing ? 'FIRING' : 'ok', a.value ?? 'n/a', a.threshold])),
+      ].join('\n'),
+    );
+    if (view.alerts.some((a) => a.firing)) process.exitCode = 1;
+  });
+
+program
+  .command('config')
+  .description('runtime configuration')
+  .command('check <envFile>')
+  .description('validate an env file: every key with its value, default and allowed range (runs locally, no API call)')
+  .action((file: string) => {
+    const report = checkEnvFile(file);
+    out(report, () =>
+      [
+        formatTable(['key', 'value', 'default', 'allowed'], report.keys.map((k) => [k.key, k.value ?? '(default)', k.default ?? '(unset)', k.allowed])),
+        ...report.problems.map((p) => `INVALID ${p.key}=${p.value ?? '(unset)'}: ${p.reason}; allowed: ${p.allowed}`),
+        ...report.unknown.map((k) => `UNKNOWN ${k}: not a runtime key (a typo?)`),
+        report.ok ? 'configuration is valid' : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+    if (!report.ok) process.exitCode = 1;
   });
 
 const dlq = program.command('dlq').description('dead letters');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandEnvelope } from '../runtime/command';
 import type { RuntimeEvent, RuntimeEventType } from '../runtime/events';
+import type { AlertState, SloReport } from '../runtime/slo';
 import { readSse } from './sse';
 
 /**
@@ -155,6 +156,12 @@ export class RuntimeClient {
 
   discardDeadLetter(commandId: string, reason: string): Promise<{ commandId: string; outcome: string }> {
     return this.call({ method: 'POST', path: `/admin/runtime/dead-letters/${encodeURIComponent(commandId)}/discard`, body: { reason }, headers: this.actorHeaders(), idempotent: false });
+  }
+
+  // ---------------------------------------------------------- service levels
+
+  slo(windowMinutes = 1440): Promise<{ window: { from: string; to: string }; slo: SloReport; alerts: AlertState[] }> {
+    return this.call({ method: 'GET', path: `/admin/runtime/slo${query({ windowMinutes })}`, idempotent: true });
   }
 
   // ------------------------------------------------------------------ events

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { RuntimeApiError, RuntimeClient, type StreamedEvent } from '../../client/runtime-client';
@@ -132,6 +134,28 @@ describe('typed client and admin CLI against the real API', function () {
     const watched = await exec(['watch', slow.commandId]);
     assert.equal(watched.code, 0, watched.stderr);
     assert.match(watched.stdout, /\] attempt\.started #1\n[\s\S]*\] command\.succeeded\n/);
+    const slo = await exec(['--json', 'slo', '--window', '60']);
+    assert.ok([0, 1].includes(slo.code!), slo.stderr);
+    const sloView = JSON.parse(slo.stdout);
+    assert.equal(typeof sloView.slo.reliability.completed, 'number');
+    assert.equal(sloView.alerts.length, 7);
+    assert.equal(slo.code, sloView.alerts.some((a: { firing: boolean }) => a.firing) ? 1 : 0, 'exit 1 exactly when an alert fires');
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'si-cli-'));
+    writeFileSync(path.join(dir, 'good.env'), '# a comment\nRUNTIME_MAX_CONCURRENCY=8\nOPENCLAW_GATEWAY_TOKEN="a-long-enough-secret-token"\n');
+    writeFileSync(path.join(dir, 'bad.env'), 'RUNTIME_MAX_CONCURRENCY=0\nRUNTIME_ENABLE=false\n');
+    const good = await exec(['config', 'check', path.join(dir, 'good.env')]);
+    assert.equal(good.code, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /^RUNTIME_MAX_CONCURRENCY\s+8\s+20\s+integer 1\.\.1000$/m);
+    assert.match(good.stdout, /^OPENCLAW_GATEWAY_TOKEN\s+\*\*\*/m, 'secrets are masked');
+    assert.ok(!good.stdout.includes('a-long-enough-secret-token'));
+    const bad = await exec(['--json', 'config', 'check', path.join(dir, 'bad.env')]);
+    assert.equal(bad.code, 1);
+    const report = JSON.parse(bad.stdout);
+    assert.deepEqual(report.problems.map((p: { key: string }) => p.key), ['RUNTIME_MAX_CONCURRENCY']);
+    assert.deepEqual(report.unknown, ['RUNTIME_ENABLE']);
+    rmSync(dir, { recursive: true, force: true });
+
     const usage = await exec(['submit', '--family', 'research']);
     assert.equal(usage.code, 2, 'a usage error exits 2');
     assert.match(usage.stderr, /required option '--action <action>' not specified/);
