@@ -4,10 +4,14 @@ import type { EventPublisher } from '../infra/events/redis-event-publisher';
 import type { Logger } from '../infra/logger';
 import { AGENT_FAMILIES, type AgentFamily } from '../runtime/agents/registry';
 import { NON_RETRYABLE_FAILURE_CLASSES, type FailureClass } from '../runtime/failures';
-import { costUsd, priceFor } from '../runtime/pricing';
+import { costUsd, priceFor, worstCaseCostUsd, type PriceTable } from '../runtime/pricing';
 import type { OpenClawGatewayClient } from './openclaw/gateway-client';
 import { classifyGatewayFailure } from './openclaw/failure-classification';
 import type { AttemptMetrics } from './attempt-metrics';
+import type { MemoryStore } from './memory/memory-store';
+import type { MemoryRef } from '../runtime/memory';
+import type { StepInputMapping } from '../runtime/pipelines/definition';
+import { resolveStepInput } from '../runtime/pipelines/mapping';
 import type { AttemptProjection } from './projections/attempt-projection';
 
 export interface ExecuteAgentAttemptInput {
@@ -22,6 +26,10 @@ export interface ExecuteAgentAttemptInput {
   attemptBase?: number;
   /** `<provider>/<model>` for this round; the family's primary model when absent. */
   model?: string;
+  /** The cost cap of the command and what it has spent; an attempt whose worst case would cross it is refused. */
+  budget?: { capUsd: number; spentUsd: number };
+  /** A pipeline step: its input is mapped from this memory snapshot (loaded here, never carried in history) instead of `input`. */
+  step?: { id: string; memory: MemoryRef; input: StepInputMapping };
 }
 
 /** Carried in the ApplicationFailure details, so the workflow knows what a failed round consumed. */
@@ -44,8 +52,16 @@ export interface AgentAttemptResult {
 
 export type AgentGateway = Pick<OpenClawGatewayClient, 'runAgent'>;
 
+/** How attempts are priced: the price table (config) and the gateway's per-message prompt overhead. */
+export interface AttemptPricing {
+  table: PriceTable;
+  promptOverheadTokens: number;
+}
+
 export interface ExecutorDeps {
   gateway: AgentGateway;
+  pricing: AttemptPricing;
+  memory: MemoryStore;
   attempts: AttemptProjection;
   events: EventPublisher;
   metrics: AttemptMetrics;
@@ -69,6 +85,8 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     const key = { commandId: req.commandId, attemptNumber };
     const log = deps.logger.child({ commandId: req.commandId, workflowId: req.workflowId, traceId: req.traceId, attemptNumber });
     const family = AGENT_FAMILIES[req.agentFamily];
+    const modelRef = req.model ?? family.defaultModels.primary;
+    const requested = splitModelRef(modelRef);
     const startedAt = new Date();
     // An earlier attempt of this round whose answer Temporal never got (see lostPredecessor):
     // re-attach to its gateway run instead of calling the model again.
@@ -83,6 +101,8 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       idempotencyKey,
       traceId: req.traceId,
       startedAt,
+      ...requested,
+      step: req.step?.id ?? null,
     });
     log.info('agent attempt started', { agentFamily: req.agentFamily, action: req.action });
     const ref = { commandId: req.commandId, workflowId: req.workflowId, traceId: req.traceId, agentFamily: req.agentFamily };
@@ -93,15 +113,18 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     const heartbeatEvery = Math.max(1000, Math.floor((ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
     const timer = setInterval(() => ctx.heartbeat(), heartbeatEvery);
     try {
-      const input = family.inputSchema.parse(req.input);
+      const raw = req.step ? resolveStepInput(req.step.input, await deps.memory.load(req.commandId, req.step.memory.version)) : req.input;
+      const input = family.inputSchema.parse(raw);
+      const message = buildMessage(req, input as { scenario?: unknown }, family.prompt(req.action, input as never));
+      if (req.budget) await refuseOverBudget(req.budget, worstCaseCostUsd(priceFor(requested.provider, requested.model, deps.pricing.table), estimatePromptTokens(message, deps.pricing)));
       const run = await deps.gateway.runAgent({
         agentId: family.gatewayAgentId,
         sessionKey: `agent:${family.gatewayAgentId}:${idempotencyKey}`,
-        message: buildMessage(req, family.prompt(req.action, input as never)),
+        message,
         idempotencyKey,
         // The runtime, not the gateway, picks the model of every attempt (provider fallback is
         // the policy's decision); the family's primary until the workflow asks for another.
-        model: req.model ?? family.defaultModels.primary,
+        model: modelRef,
         timeoutMs: ctx.info.startToCloseTimeoutMs ?? 300_000,
         signal: ctx.cancellationSignal,
         onProgress: () => ctx.heartbeat(),
@@ -109,7 +132,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       const durationMs = Date.now() - startedAt.getTime();
       // Usage already on the earlier row of the same gateway run is not counted twice.
       const counted = lost?.usageRecorded ? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 } : run.usage;
-      const cost = costUsd(priceFor(run.provider, run.model), counted.input, counted.output);
+      const cost = costUsd(priceFor(run.provider, run.model, deps.pricing.table), counted.input, counted.output);
       const usage = {
         provider: run.provider,
         model: run.model,
@@ -150,7 +173,31 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     } finally {
       clearInterval(timer);
     }
+
+    /** The cap check happens before the gateway is called: a refused attempt costs nothing. */
+    async function refuseOverBudget(budget: { capUsd: number; spentUsd: number }, worstCaseUsd: number): Promise<void> {
+      if (budget.spentUsd + worstCaseUsd <= budget.capUsd) return;
+      const message = `attempt refused: its worst case of ${worstCaseUsd.toFixed(6)} USD on ${modelRef} would take the command from ${budget.spentUsd.toFixed(6)} USD past its cap of ${budget.capUsd} USD`;
+      await deps.attempts.failed({ ...key, errorClass: 'budget_exceeded', errorMessage: message, finishedAt: new Date(), durationMs: Date.now() - startedAt.getTime() });
+      await deps.events.publish(
+        commandEvent('budget.breached', ref, { fact: attemptNumber, data: { attemptNumber, capUsd: budget.capUsd, spentUsd: budget.spentUsd, worstCaseUsd, model: modelRef } }),
+      );
+      await deps.events.publish(attemptFailed(ref, attemptNumber, 'budget_exceeded', message, 0));
+      deps.metrics.observe({ agentFamily: req.agentFamily, outcome: 'failed', errorClass: 'budget_exceeded', durationMs: 0 });
+      log.warn('agent attempt refused over budget', { capUsd: budget.capUsd, spentUsd: budget.spentUsd, worstCaseUsd, model: modelRef });
+      throw failure('budget_exceeded', message, { attemptNumber, costUsd: 0 });
+    }
   };
+}
+
+/** The stand-in and most providers count about four characters a token; the gateway adds its own prompt. */
+function estimatePromptTokens(message: string, pricing: AttemptPricing): number {
+  return Math.ceil(message.length / 4) + pricing.promptOverheadTokens;
+}
+
+function splitModelRef(ref: string): { provider: string; model: string } {
+  const slash = ref.indexOf('/');
+  return { provider: ref.slice(0, slash), model: ref.slice(slash + 1) };
 }
 
 function attemptFailed(ref: CommandRef, attemptNumber: number, errorClass: FailureClass, message: string, durationMs: number) {
@@ -171,8 +218,8 @@ function failure(errorClass: FailureClass, message: string, details: AttemptFail
  * The correlation tag lets the gateway's logs and the provider side (the stand-in in tests) tie a
  * model call to its command; it carries no instruction.
  */
-function buildMessage(req: ExecuteAgentAttemptInput, prompt: string): string {
-  const scenario = typeof req.input.scenario === 'string' ? ` [si-scenario:${req.input.scenario}]` : '';
+function buildMessage(req: ExecuteAgentAttemptInput, input: { scenario?: unknown }, prompt: string): string {
+  const scenario = typeof input.scenario === 'string' ? ` [si-scenario:${input.scenario}]` : '';
   return `[si-command:${req.commandId}]${scenario}\n${prompt}`;
 }
 

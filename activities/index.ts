@@ -4,9 +4,13 @@ import type { EventPublisher } from '../infra/events/redis-event-publisher';
 import { commandEvent } from '../infra/events/command-event';
 import type { Logger } from '../infra/logger';
 import { AttemptMetrics } from './attempt-metrics';
-import { createExecuteAgentAttempt, type AgentGateway } from './execute-agent';
+import { createExecuteAgentAttempt, type AgentGateway, type AttemptPricing } from './execute-agent';
+import { DEFAULT_PROMPT_OVERHEAD_TOKENS, PRICE_TABLE } from '../runtime/pricing';
 import { AttemptProjection } from './projections/attempt-projection';
 import { CommandProjection, type CommandOutcome, type RunRef, type RunStarted } from './projections/command-projection';
+import { MemoryStore, type SnapshotRequest } from './memory/memory-store';
+import { StepProjection, type StepTransition } from './projections/step-projection';
+import { DEFAULT_MEMORY_MAX_BYTES } from '../runtime/memory';
 import { DeadLetterProjection, type DeadLetterClosed, type DeadLetterParked, type ReplayRequest } from './projections/dead-letter-projection';
 
 export interface ActivityDeps {
@@ -15,6 +19,10 @@ export interface ActivityDeps {
   events: EventPublisher;
   metrics: Registry;
   logger: Logger;
+  /** RUNTIME_PRICE_TABLE and RUNTIME_PROMPT_OVERHEAD_TOKENS of this worker; the built-in table and the default overhead when absent. */
+  pricing?: AttemptPricing;
+  /** RUNTIME_MEMORY_MAX_BYTES of this worker. */
+  memoryMaxBytes?: number;
   /** RUNTIME_REPLAY_ENABLED of this worker: replay signals from the Temporal UI obey it too. */
   replayEnabled?: () => boolean;
 }
@@ -27,9 +35,11 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const commands = new CommandProjection(deps.prisma);
   const deadLetters = new DeadLetterProjection(deps.prisma, deps.replayEnabled ?? (() => false));
+  const memory = new MemoryStore(deps.prisma, deps.memoryMaxBytes ?? DEFAULT_MEMORY_MAX_BYTES);
+  const steps = new StepProjection(deps.prisma);
   const { events } = deps;
   return {
-    executeAgentAttempt: createExecuteAgentAttempt({ gateway: deps.gateway, attempts: new AttemptProjection(deps.prisma), events, metrics: new AttemptMetrics(deps.metrics), logger: deps.logger }),
+    executeAgentAttempt: createExecuteAgentAttempt({ gateway: deps.gateway, pricing: deps.pricing ?? DEFAULT_PRICING, memory, attempts: new AttemptProjection(deps.prisma), events, metrics: new AttemptMetrics(deps.metrics), logger: deps.logger }),
     recordRunStarted: async (r: RunStarted) => {
       await commands.runStarted(r);
       await events.publish(commandEvent('command.started', r, { fact: r.runId, data: { runId: r.runId, ...(r.replayId ? { replayId: r.replayId } : {}) } }));
@@ -60,7 +70,16 @@ export function createActivities(deps: ActivityDeps) {
       await events.publish(commandEvent('dead_letter.expired', d, { fact: d.runId }));
     },
     recordReplaySucceeded: (d: RunRef) => deadLetters.replaySucceeded(d),
+    recordRunContinued: (r: RunRef & { historyLength: number }) => commands.runContinued(r),
+    recordStepTransition: async (t: StepTransition) => {
+      await steps.transition(t);
+      await events.publish(commandEvent('step.transition', t, { fact: `${t.runId}:${t.seq}`, data: { step: t.step, status: t.status, ...t.detail } }));
+    },
+    snapshotMemory: (r: SnapshotRequest) => memory.snapshot(r),
+    restoreMemory: (r: { commandId: string }) => memory.latest(r.commandId),
   };
 }
+
+const DEFAULT_PRICING: AttemptPricing = { table: PRICE_TABLE, promptOverheadTokens: DEFAULT_PROMPT_OVERHEAD_TOKENS };
 
 export type RuntimeActivities = ReturnType<typeof createActivities>;

@@ -17,6 +17,7 @@ import { CommandDispatcher } from './dispatcher';
 import { adminDeadLetterRoutes } from './routes/admin-dead-letters';
 import { adminEventRoutes } from './routes/admin-events';
 import { ApiError, errorHandler } from './errors';
+import { commandApprovalRoutes } from './routes/command-approvals';
 import { commandRoutes } from './routes/commands';
 
 export interface AppDeps {
@@ -43,13 +44,14 @@ export function createApp(deps: AppDeps): RuntimeApp {
   app.set('query parser', 'simple');
   app.use(express.json({ limit: deps.config.RUNTIME_MAX_INPUT_BYTES, strict: true }));
 
+  const startSettings = { deadLetterThreshold: deps.config.RUNTIME_DEAD_LETTER_THRESHOLD, continueAsNewAfterEvents: deps.config.RUNTIME_PIPELINE_CONTINUE_AS_NEW_EVENTS };
   const dispatcher = new CommandDispatcher({
     prisma: deps.prisma,
     temporal: deps.temporal,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     defaultProfile: deps.config.RUNTIME_POLICY_PROFILE_DEFAULT,
     shadow: deps.config.RUNTIME_SHADOW_MODE,
-    deadLetterThreshold: deps.config.RUNTIME_DEAD_LETTER_THRESHOLD,
+    start: startSettings,
     events: deps.events,
     logger: deps.logger,
   });
@@ -72,9 +74,10 @@ export function createApp(deps: AppDeps): RuntimeApp {
     await deps.prisma.$queryRaw`SELECT 1`;
     res.json({ status: 'ready', runtimeEnabled: deps.config.RUNTIME_ENABLED });
   });
-  const deadLetters = new DeadLetterService(deps.prisma, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, deps.config.RUNTIME_DEAD_LETTER_THRESHOLD, deps.logger);
+  const deadLetters = new DeadLetterService(deps.prisma, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, startSettings, deps.logger);
   const replayEnabled = () => deps.config.RUNTIME_REPLAY_ENABLED;
   app.use(commandRoutes({ prisma: deps.prisma, dispatcher, isEnabled: () => deps.config.RUNTIME_ENABLED, replayEnabled }));
+  app.use(commandApprovalRoutes({ prisma: deps.prisma, temporal: deps.temporal }));
   app.use(adminDeadLetterRoutes({ prisma: deps.prisma, deadLetters, replayEnabled }));
   const eventRoutes = adminEventRoutes({
     enabled: () => deps.config.RUNTIME_EVENT_SSE_ENABLED,

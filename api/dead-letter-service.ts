@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../infra/logger';
 import { Prisma, type PrismaClient, type RuntimeDeadLetter } from '../persistence/prisma-client';
-import { AGENT_FAMILIES, type AgentFamily } from '../runtime/agents/registry';
-import { AGENT_COMMAND_WORKFLOW_TYPE, type AgentCommandWorkflowInput } from '../runtime/command';
+import { commandInputSchema } from '../runtime/router';
 import { DISCARD_SIGNAL, REPLAY_SIGNAL, type DiscardSignal, type ReplaySignal } from '../runtime/dead-letters';
-import type { PolicyProfileName } from '../runtime/policy/profiles';
-import { policyForCommand } from './command-policy';
+import { workflowStartFor, type StartSettings } from './workflow-start';
 import { ApiError, invalidRequest } from './errors';
 
 export interface AdminContext {
@@ -39,7 +37,7 @@ export class DeadLetterService {
     private readonly prisma: PrismaClient,
     private readonly temporal: Client,
     private readonly taskQueue: string,
-    private readonly deadLetterThreshold: number | undefined,
+    private readonly start: StartSettings,
     private readonly logger: Logger,
   ) {}
 
@@ -75,8 +73,8 @@ export class DeadLetterService {
     const command = await this.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: commandId } });
     const input = { ...(command.input as Record<string, unknown>), ...(req.inputPatch ?? {}) };
     if (req.inputPatch) {
-      const parsed = AGENT_FAMILIES[command.agentFamily as AgentFamily].inputSchema.safeParse(input);
-      if (!parsed.success) {
+      const parsed = commandInputSchema(command.agentFamily, command.action)?.safeParse(input);
+      if (parsed && !parsed.success) {
         throw invalidRequest(parsed.error.issues.map((i) => ({ path: ['inputPatch', ...i.path].join('.'), code: i.code, message: i.message })));
       }
     }
@@ -132,19 +130,8 @@ export class DeadLetterService {
         },
       }),
     ]);
-    const args: AgentCommandWorkflowInput = {
-      commandId: command.id,
-      agentFamily: command.agentFamily as AgentFamily,
-      action: command.action,
-      input,
-      policyProfile: command.policyProfile as PolicyProfileName,
-      traceId: command.traceId,
-      shadow: command.shadow,
-      policy: await policyForCommand(this.prisma, command, this.deadLetterThreshold),
-      attemptBase: dl.attempts,
-      replayId: signal.replayId!,
-    };
-    await this.temporal.workflow.start(AGENT_COMMAND_WORKFLOW_TYPE, {
+    const { workflowType, args } = await workflowStartFor(this.prisma, command, this.start, { input, attemptBase: dl.attempts, replayId: signal.replayId! });
+    await this.temporal.workflow.start(workflowType, {
       taskQueue: this.taskQueue,
       workflowId: dl.workflowId,
       args: [args],

@@ -4,12 +4,12 @@ import { commandEvent } from '../infra/events/command-event';
 import type { EventPublisher } from '../infra/events/redis-event-publisher';
 import type { Logger } from '../infra/logger';
 import { Prisma, type PrismaClient, type RuntimeCommand } from '../persistence/prisma-client';
-import { AGENT_COMMAND_WORKFLOW_TYPE, workflowIdForCommand, type AgentCommandWorkflowInput, type CommandEnvelope } from '../runtime/command';
+import { workflowIdForCommand, type CommandEnvelope } from '../runtime/command';
 import type { PolicyProfileName } from '../runtime/policy/profiles';
 import { SEARCH_ATTRIBUTES } from '../runtime/search-attributes';
-import { policyForCommand } from './command-policy';
 import { ApiError } from './errors';
 import { requestHash } from './request-hash';
+import { workflowStartFor, type StartSettings } from './workflow-start';
 
 export interface SubmitRequest {
   envelope: CommandEnvelope;
@@ -31,8 +31,8 @@ export interface DispatcherDeps {
   taskQueue: string;
   defaultProfile: PolicyProfileName;
   shadow: boolean;
-  /** RUNTIME_DEAD_LETTER_THRESHOLD: overrides every profile's threshold when set. */
-  deadLetterThreshold?: number;
+  /** RUNTIME_DEAD_LETTER_THRESHOLD and RUNTIME_PIPELINE_CONTINUE_AS_NEW_EVENTS. */
+  start: StartSettings;
   events: EventPublisher;
   logger: Logger;
 }
@@ -106,18 +106,9 @@ export class CommandDispatcher {
   }
 
   private async startWorkflow(command: RuntimeCommand): Promise<void> {
-    const args: AgentCommandWorkflowInput = {
-      policy: await policyForCommand(this.deps.prisma, command, this.deps.deadLetterThreshold),
-      commandId: command.id,
-      agentFamily: command.agentFamily as AgentCommandWorkflowInput['agentFamily'],
-      action: command.action,
-      input: command.input as Record<string, unknown>,
-      policyProfile: command.policyProfile as PolicyProfileName,
-      traceId: command.traceId,
-      shadow: command.shadow,
-    };
+    const { workflowType, args } = await workflowStartFor(this.deps.prisma, command, this.deps.start);
     try {
-      await this.deps.temporal.workflow.start(AGENT_COMMAND_WORKFLOW_TYPE, {
+      await this.deps.temporal.workflow.start(workflowType, {
         taskQueue: this.deps.taskQueue,
         workflowId: command.workflowId,
         args: [args],

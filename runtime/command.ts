@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AGENT_FAMILIES, AGENT_FAMILY_NAMES, type AgentFamily } from './agents/registry';
+import { AGENT_FAMILY_NAMES, type AgentFamily } from './agents/registry';
+import { actionsFor, routeCommand } from './router';
 import { POLICY_PROFILE_NAMES, type PolicyProfile, type PolicyProfileName } from './policy/profiles';
 
 /**
@@ -14,11 +15,12 @@ export const commandEnvelopeSchema = z
     policyProfile: z.enum(POLICY_PROFILE_NAMES).optional(),
   })
   .superRefine((env, ctx) => {
-    const family = AGENT_FAMILIES[env.agentFamily];
-    if (!(family.actions as readonly string[]).includes(env.action)) {
-      ctx.addIssue({ code: 'custom', path: ['action'], message: `unknown action for ${env.agentFamily}; allowed: ${family.actions.join(', ')}` });
+    const route = routeCommand(env.agentFamily, env.action);
+    if (!route) {
+      ctx.addIssue({ code: 'custom', path: ['action'], message: `unknown action for ${env.agentFamily}; allowed: ${actionsFor(env.agentFamily).join(', ')}` });
+      return;
     }
-    const parsed = family.inputSchema.safeParse(env.input);
+    const parsed = route.inputSchema.safeParse(env.input);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['input', ...issue.path] } as never);
     }
@@ -50,6 +52,8 @@ export interface AgentCommandWorkflowInput {
   attemptBase?: number;
   /** The admin replay that started this run, if any. */
   replayId?: string;
+  /** Model refs attempts may use, in order (provider fallback). Absent in runs started before it: the executor's default model only. */
+  models?: string[];
 }
 
 /** Workflow ids are derived, so a command maps to exactly one workflow id for its whole life. */
@@ -57,4 +61,4 @@ export function workflowIdForCommand(commandId: string): string {
   return `command-${commandId}`;
 }
 
-export const AGENT_COMMAND_WORKFLOW_TYPE = 'agentCommandWorkflow';
+export { AGENT_COMMAND_WORKFLOW_TYPE } from './router';

@@ -13,12 +13,15 @@ export const FAILURE_CLASSES = [
   'budget_exceeded',
   'invalid_output',
   'internal',
+  // A pipeline's human approval step said no, or nobody answered in time.
+  'approval_rejected',
+  'approval_timeout',
 ] as const;
 
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
 /** Classes no retry can fix: the same request would fail the same way. */
-export const NON_RETRYABLE_FAILURE_CLASSES: readonly FailureClass[] = ['invalid_input', 'auth', 'budget_exceeded', 'invalid_output'];
+export const NON_RETRYABLE_FAILURE_CLASSES: readonly FailureClass[] = ['invalid_input', 'auth', 'budget_exceeded', 'invalid_output', 'approval_rejected', 'approval_timeout'];
 
 export function isFailureClass(value: unknown): value is FailureClass {
   return typeof value === 'string' && (FAILURE_CLASSES as readonly string[]).includes(value);

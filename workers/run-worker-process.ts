@@ -10,6 +10,7 @@ import { temporalLoggerFor } from '../infra/temporal-logger';
 import { createPrismaClient } from '../persistence/prisma-client';
 import type { RuntimeConfig } from '../runtime/config/schema';
 import { createRuntimeWorker } from './create-worker';
+import { withPriceOverrides } from '../runtime/pricing';
 
 export interface GatewayHandle {
   gateway: AgentGateway;
@@ -46,6 +47,8 @@ export async function runWorkerProcess(
     metrics,
     logger,
     replayEnabled: () => config.RUNTIME_REPLAY_ENABLED,
+    memoryMaxBytes: config.RUNTIME_MEMORY_MAX_BYTES,
+    pricing: { table: withPriceOverrides(config.RUNTIME_PRICE_TABLE), promptOverheadTokens: config.RUNTIME_PROMPT_OVERHEAD_TOKENS },
   });
   logger.info('worker running', { worker: name, taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
   try {

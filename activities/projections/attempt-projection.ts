@@ -15,6 +15,11 @@ export interface AttemptStart extends AttemptKey {
   traceId: string;
   startedAt: Date;
   reattached: boolean;
+  /** The model the attempt was sent to; a success overwrites it with what the gateway reports. */
+  provider: string;
+  model: string;
+  /** The pipeline step (null for a single-step command). */
+  step: string | null;
 }
 
 export interface AttemptSuccess extends AttemptKey {

@@ -28,6 +28,14 @@ export type CommandOutcome =
 export class CommandProjection {
   constructor(private readonly prisma: PrismaClient) {}
 
+  /** A run that continued as new: closed here, its successor records its own start. */
+  async runContinued(r: RunRef & { historyLength: number }): Promise<void> {
+    await this.prisma.runtimeWorkflowRun.updateMany({
+      where: { workflowId: r.workflowId, runId: r.runId },
+      data: { status: 'continued_as_new', closedAt: new Date(), currentStep: null, historyLength: r.historyLength },
+    });
+  }
+
   async runStarted(r: RunStarted): Promise<void> {
     await this.prisma.$transaction([
       this.prisma.runtimeWorkflowRun.createMany({
@@ -55,6 +63,10 @@ export class CommandProjection {
       where: { commandId: o.commandId },
       _count: { _all: true },
       _sum: { tokensIn: true, tokensOut: true, costUsd: true, durationMs: true },
+    });
+    const runTotals = await this.prisma.runtimeCommandAttempt.aggregate({
+      where: { commandId: o.commandId, workflowRunId: o.runId },
+      _sum: { tokensIn: true, tokensOut: true, costUsd: true },
     });
     const command = await this.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: o.commandId } });
     const now = new Date();
@@ -96,7 +108,14 @@ export class CommandProjection {
       }),
       this.prisma.runtimeWorkflowRun.update({
         where: { workflowId_runId: { workflowId: o.workflowId, runId: o.runId } },
-        data: { status: succeeded ? 'completed' : 'failed', closedAt: now },
+        data: {
+          status: succeeded ? 'completed' : 'failed',
+          closedAt: now,
+          currentStep: null,
+          tokensIn: runTotals._sum.tokensIn ?? 0,
+          tokensOut: runTotals._sum.tokensOut ?? 0,
+          costUsd: runTotals._sum.costUsd ?? 0,
+        },
       }),
       this.prisma.agentExecutionLog.upsert({
         where: { source_correlationKey: { source: 'runtime', correlationKey: o.commandId } },

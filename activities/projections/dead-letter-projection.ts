@@ -1,4 +1,4 @@
-import { AGENT_FAMILIES, type AgentFamily } from '../../runtime/agents/registry';
+import { commandInputSchema } from '../../runtime/router';
 import type { FailureClass } from '../../runtime/failures';
 import { Prisma, type PrismaClient } from '../../persistence/prisma-client';
 import type { RunRef } from './command-projection';
@@ -89,7 +89,7 @@ export class DeadLetterProjection {
       return { accepted: false, reason };
     };
     if (!this.replayEnabled()) return reject('replay is disabled (RUNTIME_REPLAY_ENABLED=false)');
-    const parsed = AGENT_FAMILIES[command.agentFamily as AgentFamily]?.inputSchema.safeParse(input);
+    const parsed = commandInputSchema(command.agentFamily, command.action)?.safeParse(input);
     if (!parsed?.success) return reject(`patched input is invalid: ${parsed?.error.issues.map((i) => `input.${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const now = new Date();
     try {

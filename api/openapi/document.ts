@@ -4,6 +4,7 @@ import { commandEnvelopeSchema, idempotencyKeySchema, traceparentSchema } from '
 import { deadLetterBulkReplayBodySchema, deadLetterDiscardBodySchema, deadLetterListQuerySchema, deadLetterReplayBodySchema } from '../routes/admin-dead-letters';
 import { eventsQuerySchema } from '../routes/admin-events';
 import { sloQuerySchema } from '../routes/admin-slo';
+import { approvalBodySchema } from '../routes/command-approvals';
 import { commandIdSchema, commandReplayBodySchema } from '../routes/commands';
 
 /**
@@ -44,8 +45,31 @@ const submitHeaders = z.object({
   traceparent: traceparentSchema.optional().describe('W3C trace context; its trace id becomes the command trace id'),
 });
 
+/**
+ * One complete request as a client would send it, and the status the API answers it with. Each
+ * part lands in that part's `examples` map under the example's name (so Swagger UI offers it),
+ * tagged with the status; the example test reassembles every named example and sends it.
+ */
+export interface RequestExample {
+  summary: string;
+  status: number;
+  params?: Record<string, string>;
+  query?: Record<string, string | number>;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+/** The extension field on each example part that names the status the whole request answers. */
+export const EXPECTED_STATUS = 'x-expected-status';
+
+export type DocumentedRoute = RouteConfig & { examples?: Record<string, RequestExample> };
+
+// Fixed, so the examples are stable text; no command, dead letter or replay job has this id.
+const UNKNOWN_ID = '6f1c2a4e-3b5d-4e7f-9a8b-0c1d2e3f4a5b';
+const EXAMPLE_ACTOR = { 'X-Actor': 'alice@startinsight.io' };
+
 /** Every route the API serves, as documented; the route-coverage test compares it with the app. */
-export const DOCUMENTED_ROUTES: RouteConfig[] = [
+export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
   {
     method: 'post',
     path: '/v1/commands',
@@ -60,6 +84,19 @@ export const DOCUMENTED_ROUTES: RouteConfig[] = [
       415: problem('unsupported_media_type'),
       503: problemRetry('runtime_disabled (RUNTIME_ENABLED=false) or temporal_unavailable (retry with the same key)'),
     },
+    examples: {
+      research: {
+        summary: 'a research question, with an idempotency key and trace context',
+        status: 202,
+        headers: { 'Idempotency-Key': 'docs-example-research-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+        body: { agentFamily: 'research', action: 'investigate', input: { question: 'Who buys heat pumps in DACH?', depth: 'brief' } },
+      },
+      invalid: {
+        summary: 'an unknown action and a missing input field: every problem in one answer',
+        status: 400,
+        body: { agentFamily: 'market_insight', action: 'forecast', input: { region: 'DACH' } },
+      },
+    },
   },
   {
     method: 'get',
@@ -67,6 +104,10 @@ export const DOCUMENTED_ROUTES: RouteConfig[] = [
     summary: 'A command, its result and every attempt',
     request: { params: commandIdParams },
     responses: { 200: json(commandView, 'the command'), 400: problem('malformed id'), 404: problem('not_found') },
+    examples: {
+      unknown: { summary: 'an id no command has', status: 404, params: { commandId: UNKNOWN_ID } },
+      malformed: { summary: 'not a UUID', status: 400, params: { commandId: 'not-a-uuid' } },
+    },
   },
   {
     method: 'post',
@@ -81,6 +122,40 @@ export const DOCUMENTED_ROUTES: RouteConfig[] = [
       404: problem('not_found'),
       409: problem('command_not_finished, with status'),
     },
+    examples: {
+      unknown: {
+        summary: 're-run with a new input (here of a command that does not exist)',
+        status: 404,
+        params: { commandId: UNKNOWN_ID },
+        headers: { 'Idempotency-Key': 'docs-example-rerun-1' },
+        body: { input: { question: 'Who buys heat pumps in DACH?', depth: 'deep' }, reason: 'the brief answer was too shallow' },
+      },
+      invalid: { summary: 'an input that is not an object', status: 400, params: { commandId: UNKNOWN_ID }, body: { input: 'deeper, please' } },
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/commands/{commandId}/approvals',
+    summary: 'Answer an approval step of a running pipeline command (once per step)',
+    request: { params: commandIdParams, headers: actorHeaders, body: { required: true, content: { 'application/json': { schema: approvalBodySchema } } } },
+    responses: {
+      202: json(z.object({ commandId: z.string(), step: z.string(), decision: z.enum(['approve', 'reject']), actor: z.string() }), 'signalled to the workflow'),
+      400: problem('invalid_request (unknown step, missing X-Actor)'),
+      404: problem('not_found'),
+      409: problem('not_a_pipeline, command_not_running (with status) or approval_already_given'),
+    },
+    examples: {
+      unknown: { summary: 'approve the review step (here of a command that does not exist)', status: 404, params: { commandId: UNKNOWN_ID }, headers: EXAMPLE_ACTOR, body: { step: 'review', decision: 'approve', note: 'findings are solid' } },
+      invalid: { summary: 'a decision that is neither approve nor reject', status: 400, params: { commandId: UNKNOWN_ID }, headers: EXAMPLE_ACTOR, body: { step: 'review', decision: 'maybe' } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/commands/{commandId}/state',
+    summary: 'Live state of a running pipeline command (Temporal query): current step, each step, cost, memory reference',
+    request: { params: commandIdParams },
+    responses: { 200: json(z.object({ commandId: z.string(), pipeline: z.string(), status: z.string(), currentStep: z.string().nullable(), steps: z.record(z.string(), z.object({ status: z.string(), attempts: z.number(), costUsd: z.number() })), costUsd: z.number(), memory: z.object({ version: z.number(), contentHash: z.string(), sizeBytes: z.number() }).nullable() }), 'the state'), 400: problem('malformed id'), 404: problem('not_found'), 409: problem('not_a_pipeline or command_not_running') },
+    examples: { unknown: { summary: 'an id no command has', status: 404, params: { commandId: UNKNOWN_ID } } },
   },
   {
     method: 'get',
@@ -88,6 +163,10 @@ export const DOCUMENTED_ROUTES: RouteConfig[] = [
     summary: 'List dead letters (keyset paging)',
     request: { query: deadLetterListQuerySchema },
     responses: { 200: json(z.object({ items: z.array(deadLetterView), nextCursor: z.string().nullable() }), 'a page'), 400: problem('invalid_request') },
+    examples: {
+      parked: { summary: 'parked research dead letters, 20 a page', status: 200, query: { status: 'parked', agentFamily: 'research', limit: 20 } },
+      invalid: { summary: 'a page size out of range', status: 400, query: { limit: 0 } },
+    },
   },
   {
     method: 'get',
@@ -95,6 +174,7 @@ export const DOCUMENTED_ROUTES: RouteConfig[] = [
     summary: 'One dead letter, its attempts and its audit trail',
     request: { params: commandIdParams },
     responses: { 200: json(deadLetterView, 'the dead letter'), 400: problem('malformed id'), 404: problem('not_found') },
+    examples: { unknown: { summary: 'an id no dead letter has', status: 404, params: { commandId: UNKNOWN_ID } } },
   },
   {
     method: 'post',
@@ -106,6 +186,15 @@ export const DOCUMENTED_ROUTES: RouteConfig[] = [
       400: problem('invalid_request (a missing X-Actor is header:X-Actor)'),
       403: problem('replay_disabled'),
     },
+    examples: {
+      outage: {
+        summary: 'everything an outage window parked (here one long past: nothing matches)',
+        status: 202,
+        headers: EXAMPLE_ACTOR,
+        body: { filter: { errorClass: 'provider_unavailable', from: '2025-03-14T09:00:00Z', to: '2025-03-14T11:00:00Z' }, reason: 'provider outage resolved', limit: 50 },
+      },
+      anonymous: { summary: 'no X-Actor header', status: 400, body: { reason: 'provider outage resolved' } },
+    },
   },
   {
     method: 'get',
@@ -113,6 +202,7 @@ export const DOCUMENTED_ROUTES: RouteConfig[] = [
     summary: 'Where each item of a bulk replay stands',
     request: { params: z.object({ jobId: z.uuid() }) },
     responses: { 200: json(z.object({ summary: z.record(z.string(), z.number()), notCompleted: z.array(z.unknown()) }).catchall(z.unknown()), 'job status'), 404: problem('not_found') },
+    examples: { unknown: { summary: 'an id no replay job has', status: 404, params: { jobId: UNKNOWN_ID } } },
   },
   {
     method: 'post',
@@ -128,6 +218,16 @@ export const DOCUMENTED_ROUTES: RouteConfig[] = [
       409: problem('replaying, replayed or discarded: status says which'),
       503: problemRetry('temporal_unavailable: nothing was claimed, retry'),
     },
+    examples: {
+      unknown: {
+        summary: 'replay with an input patch (here of a dead letter that does not exist)',
+        status: 404,
+        params: { commandId: UNKNOWN_ID },
+        headers: EXAMPLE_ACTOR,
+        body: { reason: 'provider fixed', replayId: 'docs-example-replay-1', inputPatch: { depth: 'brief' } },
+      },
+      unexplained: { summary: 'no reason given', status: 400, params: { commandId: UNKNOWN_ID }, headers: EXAMPLE_ACTOR, body: {} },
+    },
   },
   {
     method: 'post',
@@ -135,6 +235,9 @@ export const DOCUMENTED_ROUTES: RouteConfig[] = [
     summary: 'Discard a parked dead letter',
     request: { params: commandIdParams, headers: actorHeaders, body: { required: true, content: { 'application/json': { schema: deadLetterDiscardBodySchema } } } },
     responses: { 202: json(z.object({ commandId: z.uuid(), outcome: z.literal('signalled') }), 'signalled'), 400: problem('invalid_request'), 403: problem('replay_disabled'), 404: problem('not_found'), 409: problem('not parked') },
+    examples: {
+      unknown: { summary: 'discard (here a dead letter that does not exist)', status: 404, params: { commandId: UNKNOWN_ID }, headers: EXAMPLE_ACTOR, body: { reason: 'obsolete: the market was dropped' } },
+    },
   },
   {
     method: 'get',
@@ -146,6 +249,10 @@ export const DOCUMENTED_ROUTES: RouteConfig[] = [
       400: problem('invalid_request (filter or Last-Event-ID)'),
       503: problemRetry('sse_disabled or events_unavailable'),
     },
+    examples: {
+      follow: { summary: "one command's terminal events, from the oldest retained", status: 200, query: { commandId: UNKNOWN_ID, type: 'command.succeeded,command.failed,command.dead_lettered', since: '0' } },
+      bad_resume: { summary: 'a Last-Event-ID this stream never sent', status: 400, headers: { 'Last-Event-ID': 'yesterday' } },
+    },
   },
   {
     method: 'get',
@@ -153,6 +260,10 @@ export const DOCUMENTED_ROUTES: RouteConfig[] = [
     summary: 'Service levels and alert states over a window',
     request: { query: sloQuerySchema },
     responses: { 200: json(z.object({ window: z.unknown(), slo: z.unknown(), alerts: z.array(z.unknown()), snapshot: z.unknown() }), 'SLIs and alerts'), 400: problem('invalid_request') },
+    examples: {
+      last_hour: { summary: 'the last hour', status: 200, query: { windowMinutes: 60 } },
+      invalid: { summary: 'a window out of range', status: 400, query: { windowMinutes: 0 } },
+    },
   },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } } },
   { method: 'get', path: '/healthz', summary: 'Liveness', responses: { 200: json(z.object({ status: z.literal('ok') }), 'alive') } },
@@ -161,11 +272,44 @@ export const DOCUMENTED_ROUTES: RouteConfig[] = [
   { method: 'get', path: '/docs', summary: 'This document, browsable', responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } } },
 ];
 
-export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generateDocument']> {
+type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+type Operation = NonNullable<NonNullable<NonNullable<OpenApiDocument['paths']>[string]>['get']>;
+
+const PARAMETER_PARTS = { path: 'params', query: 'query', header: 'headers' } as const;
+
+/**
+ * Spreads a route's named examples over its operation's parameters and body. A part naming a
+ * parameter the operation does not have throws, so an example cannot silently lose a part.
+ */
+function attachExamples(operation: Operation, route: DocumentedRoute): void {
+  const where = `${route.method.toUpperCase()} ${route.path}`;
+  for (const [name, example] of Object.entries(route.examples ?? {})) {
+    const exampleObject = (value: unknown) => ({ summary: `${example.summary} (${example.status})`, value, [EXPECTED_STATUS]: example.status });
+    for (const [location, part] of Object.entries(PARAMETER_PARTS)) {
+      for (const [parameterName, value] of Object.entries(example[part] ?? {})) {
+        const parameter = operation.parameters?.find((p) => !('$ref' in p) && p.in === location && p.name === parameterName);
+        if (!parameter || '$ref' in parameter) throw new Error(`${where} example ${name}: no ${location} parameter ${parameterName}`);
+        parameter.examples = { ...parameter.examples, [name]: exampleObject(value) };
+      }
+    }
+    if (example.body === undefined) continue;
+    const media = operation.requestBody && !('$ref' in operation.requestBody) ? operation.requestBody.content['application/json'] : undefined;
+    if (!media) throw new Error(`${where} example ${name}: the operation takes no JSON body`);
+    media.examples = { ...media.examples, [name]: exampleObject(example.body) };
+  }
+}
+
+export function buildOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
-  for (const route of DOCUMENTED_ROUTES) registry.registerPath(route);
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  for (const { examples: _examples, ...route } of DOCUMENTED_ROUTES) registry.registerPath(route);
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: { title: 'StartInsight Runtime API', version: '0.1.0', description: 'Agent commands on Temporal and OpenClaw. Every error body is {"error": {"code", "message", ...}}.' },
   });
+  for (const route of DOCUMENTED_ROUTES) {
+    // `method` also admits OAS 3.2's `query`, which a 3.1 path item has no field for.
+    const operation = (document.paths?.[route.path] as Record<string, Operation> | undefined)?.[route.method];
+    if (operation) attachExamples(operation, route);
+  }
+  return document;
 }

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../../persistence/prisma-client';
-import { AGENT_FAMILIES, type AgentFamily } from '../../runtime/agents/registry';
+import { AGENT_FAMILIES } from '../../runtime/agents/registry';
 import type { SloSnapshot } from '../../runtime/slo';
 
 type Counts = Record<string, bigint | number | string | null>;
@@ -45,11 +45,12 @@ export async function readSloSnapshot(prisma: PrismaClient, since: Date, until: 
      WHERE a.started_at >= ${since} AND a.started_at < ${until}
      GROUP BY c.agent_family, a.provider, a.model`;
 
+  // A pipeline's steps run other families' models, so "fallback" means a model that is no family's
+  // primary. An attempt without a provider never reached a model: not a fallback.
+  const primaries = new Set(Object.values(AGENT_FAMILIES).map((f) => f.defaultModels.primary));
   let onFallbackModel = 0;
   for (const row of attempts) {
-    const primary = AGENT_FAMILIES[row.agent_family as AgentFamily]?.defaultModels.primary;
-    // An attempt that never reached a model (provider null) ran on nothing: not a fallback.
-    if (row.provider !== null && primary !== undefined && `${row.provider}/${row.model}` !== primary) onFallbackModel += n(row.total);
+    if (row.provider !== null && !primaries.has(`${row.provider}/${row.model}`)) onFallbackModel += n(row.total);
   }
   return {
     windowMs: until.getTime() - since.getTime(),

@@ -116,3 +116,9 @@ export const AGENT_FAMILY_NAMES = Object.keys(AGENT_FAMILIES) as [AgentFamily, .
 export function getAgentFamily(family: AgentFamily): AgentFamilyDefinition {
   return AGENT_FAMILIES[family] as unknown as AgentFamilyDefinition;
 }
+
+/** A family's models in the order attempts may use them: primary, then fallbacks. */
+export function modelChainFor(family: AgentFamily): string[] {
+  const { primary, fallbacks } = AGENT_FAMILIES[family].defaultModels;
+  return [primary, ...fallbacks];
+}

@@ -90,3 +90,19 @@ export function urlKey(defaultValue: string | undefined, protocols: readonly str
   const schema = z.preprocess(unset, defaultValue === undefined ? base : base.default(defaultValue)) as z.ZodType<string>;
   return { schema, allowed, defaultText: defaultValue, ...docs };
 }
+
+/** A JSON value checked by `schema`; unset means "none" (the caller's defaults apply). */
+export function jsonKey<T>(schema: z.ZodType<T>, allowed: string, docs: Docs): ConfigKeySpec<T | undefined> {
+  const parsed = z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+  return { schema: z.preprocess(unset, parsed.optional()) as z.ZodType<T | undefined>, allowed, defaultText: undefined, ...docs };
+}

@@ -1,5 +1,7 @@
 import { POLICY_PROFILE_NAMES } from '../policy/profiles';
-import { boolKey, enumKey, intKey, optionalIntKey, stringKey, urlKey, type ConfigKeySpec } from './keys';
+import { DEFAULT_MEMORY_MAX_BYTES } from '../memory';
+import { DEFAULT_PROMPT_OVERHEAD_TOKENS, priceTableSchema } from '../pricing';
+import { boolKey, enumKey, intKey, jsonKey, optionalIntKey, stringKey, urlKey, type ConfigKeySpec } from './keys';
 
 /** The pinned OpenClaw gateway; must match toolchain/openclaw/package-lock.json (a test checks). */
 export const PINNED_OPENCLAW_VERSION = '2026.9.6';
@@ -61,6 +63,22 @@ export const CONFIG_KEYS = {
   RUNTIME_ALERT_WINDOW_MINUTES: intKey(60, 1, 10080, {
     description: 'Window the alert rules and the si_slo_* gauges look back over.',
     production: '60 for paging alerts; ask /admin/runtime/slo for longer windows.',
+  }),
+  RUNTIME_PRICE_TABLE: jsonKey(priceTableSchema, 'JSON object {"<provider>/<model>": {"inputPerMillion": n, "outputPerMillion": n, "maxOutputTokens"?: n}}', {
+    description: 'USD per million tokens per model, merged over the built-in table (runtime/pricing.ts); attempts are priced and capped with it.',
+    production: 'Set when a vendor changes prices or a model is added, without a release.',
+  }),
+  RUNTIME_PROMPT_OVERHEAD_TOKENS: intKey(DEFAULT_PROMPT_OVERHEAD_TOKENS, 0, 1000000, {
+    description: 'Prompt tokens the gateway adds to every agent message (system prompt, tools); part of an attempt\'s worst-case cost.',
+    production: 'Above the largest prompt_tokens seen per attempt minus the message itself; too low lets an attempt cross its cost cap.',
+  }),
+  RUNTIME_MEMORY_MAX_BYTES: intKey(DEFAULT_MEMORY_MAX_BYTES, 1024, 16777216, {
+    description: 'Largest memory snapshot of a pipeline run (command input plus step outputs), in bytes; a step whose output would pass it fails as invalid_output.',
+    production: 'Keep well below PostgreSQL row comfort (a few MB); snapshots are kept per step.',
+  }),
+  RUNTIME_PIPELINE_CONTINUE_AS_NEW_EVENTS: intKey(10000, 20, 50000, {
+    description: 'History length (events) after which a pipeline run continues as new between steps, carrying only its memory reference.',
+    production: 'Keep 10000: well below Temporal\'s 51200-event limit and its 50 MB history warning.',
   }),
   RUNTIME_MAX_INPUT_BYTES: intKey(65536, 1024, 1048576, {
     description: 'Largest accepted command request body, in bytes; larger answers 413.',

@@ -6,7 +6,7 @@ export interface AttemptHistory {
   /** Attempts made since the command was (re)started: the last attempt number minus the base. */
   attempts: number;
   costUsd: number;
-  /** Fallback models still unused, in order. */
+  /** Fallback models still unused, in order (0 when the profile's fallback is off). */
   fallbacksLeft: number;
 }
 
@@ -33,13 +33,19 @@ export function evaluatePolicy(policy: PolicyProfile, failure: FailureClass | nu
     return park(`cost ${history.costUsd} USD reached the cap of ${Math.min(policy.costCapUsd, policy.retryBudget.maxCostUsd)} USD`);
   }
   const remaining = threshold - history.attempts;
+  // While another model is left, a round on one model is cut at the fallback threshold, so the
+  // round's end is where the fallback decision is taken.
+  const switchAfter = history.fallbacksLeft > 0 && policy.providerFallback?.enabled ? policy.providerFallback.afterAttempts : Infinity;
+  const roundSize = Math.min(policy.retry.maximumAttempts, remaining, switchAfter);
   if (failure === null) {
-    return remaining > 0 ? { action: 'retry', maxAttempts: Math.min(policy.retry.maximumAttempts, remaining) } : park('no attempts left');
+    return remaining > 0 ? { action: 'retry', maxAttempts: roundSize } : park('no attempts left');
   }
   if (NON_RETRYABLE_FAILURE_CLASSES.includes(failure)) return park(`${failure} is not retryable`);
   if (remaining <= 0) return park(`${history.attempts} attempts reached the dead-letter threshold of ${threshold}`);
   if (FALLBACK_CLASSES.includes(failure) && history.fallbacksLeft > 0) {
-    return { action: 'fall_back', maxAttempts: Math.min(policy.retry.maximumAttempts, remaining) };
+    // The next round runs on the next model, whose own fallback threshold applies afresh.
+    const nextSwitchAfter = history.fallbacksLeft > 1 && policy.providerFallback?.enabled ? policy.providerFallback.afterAttempts : Infinity;
+    return { action: 'fall_back', maxAttempts: Math.min(policy.retry.maximumAttempts, remaining, nextSwitchAfter) };
   }
-  return { action: 'retry', maxAttempts: Math.min(policy.retry.maximumAttempts, remaining) };
+  return { action: 'retry', maxAttempts: roundSize };
 }

@@ -30,6 +30,11 @@ export const policyProfileSchema = z
     }),
     retryBudget: z.object({ maxAttempts: z.number().int().min(1).max(1000), maxCostUsd: z.number().nonnegative() }),
     costCapUsd: z.number().nonnegative(),
+    /**
+     * Provider fallback: after `afterAttempts` attempts on one model ending in provider_unavailable
+     * or rate_limited, the next attempt runs on the family's next model (Gemini, Claude, OpenAI).
+     */
+    providerFallback: z.object({ enabled: z.boolean(), afterAttempts: z.number().int().min(1).max(100) }),
   })
   .refine((p) => p.timeouts.startToCloseMs <= p.timeouts.scheduleToCloseMs, {
     error: 'startToCloseMs must not exceed scheduleToCloseMs',
@@ -58,6 +63,7 @@ const PROFILES: Record<PolicyProfileName, PolicyProfile> = {
     deadLetter: { enabled: true, thresholdAttempts: 4, replayableForMs: 7 * DAY },
     retryBudget: { maxAttempts: 12, maxCostUsd: 2 },
     costCapUsd: 1,
+    providerFallback: { enabled: true, afterAttempts: 2 },
   },
   critical_sync: {
     name: 'critical_sync',
@@ -67,6 +73,7 @@ const PROFILES: Record<PolicyProfileName, PolicyProfile> = {
     deadLetter: { enabled: true, thresholdAttempts: 6, replayableForMs: 2 * DAY },
     retryBudget: { maxAttempts: 12, maxCostUsd: 1 },
     costCapUsd: 0.5,
+    providerFallback: { enabled: true, afterAttempts: 1 },
   },
   best_effort: {
     name: 'best_effort',
@@ -76,6 +83,7 @@ const PROFILES: Record<PolicyProfileName, PolicyProfile> = {
     deadLetter: { enabled: false, thresholdAttempts: 2, replayableForMs: DAY },
     retryBudget: { maxAttempts: 2, maxCostUsd: 0.25 },
     costCapUsd: 0.25,
+    providerFallback: { enabled: false, afterAttempts: 1 },
   },
   long_running: {
     name: 'long_running',
@@ -85,6 +93,7 @@ const PROFILES: Record<PolicyProfileName, PolicyProfile> = {
     deadLetter: { enabled: true, thresholdAttempts: 3, replayableForMs: 14 * DAY },
     retryBudget: { maxAttempts: 6, maxCostUsd: 10 },
     costCapUsd: 5,
+    providerFallback: { enabled: true, afterAttempts: 2 },
   },
 };
 

@@ -12,6 +12,7 @@ export const policyOverridesSchema = z
     deadLetter: policyProfileSchema.shape.deadLetter.partial().optional(),
     retryBudget: policyProfileSchema.shape.retryBudget.partial().optional(),
     costCapUsd: z.number().nonnegative().optional(),
+    providerFallback: policyProfileSchema.shape.providerFallback.partial().optional(),
   })
   .optional();
 export type PolicyOverrides = z.infer<typeof policyOverridesSchema>;
@@ -34,6 +35,7 @@ export function resolvePolicy(name: PolicyProfileName, overrides: PolicyOverride
     },
     retryBudget: { ...base.retryBudget, ...overrides?.retryBudget },
     costCapUsd: overrides?.costCapUsd ?? base.costCapUsd,
+    providerFallback: { ...base.providerFallback, ...overrides?.providerFallback },
   };
   return policyProfileSchema.parse(merged);
 }

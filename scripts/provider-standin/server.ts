@@ -82,6 +82,8 @@ export interface StandinCall {
   scenario: string;
   /** The scenario entry that applied to this call (`ok` when none). */
   applied: string;
+  /** The runtime's message in the prompt (the one with the command marker, at most 4000 characters): what a step was given. */
+  message: string;
   model: string | null;
   stream: boolean;
   promptTokens: number;
@@ -359,6 +361,7 @@ export async function startProviderStandin(opts: ProviderStandinOptions = {}): P
 
     const call: StandinCall = {
       provider, commandId, scenario: scenarioText, applied: entry ? `${entry.text}${entry.provider ? `@${entry.provider}` : ''}` : 'ok',
+      message: ([...texts].reverse().find((t) => t.includes('[si-command:')) ?? '').slice(0, 4000),
       model, stream, promptTokens: tokensFor(promptChars), completionTokens: 0, status: 200, at, endedAt: null,
     };
     recorded.push(call);

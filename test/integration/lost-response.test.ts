@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
-import { processEnv, startProcess, type StartedProcess } from '../support/processes';
+import { processEnv, WorkerProcesses } from '../support/processes';
 import { until } from '../support/until';
 
 /**
@@ -13,26 +13,19 @@ import { until } from '../support/until';
 describe('lost response: worker killed mid-attempt', function () {
   this.timeout(240_000);
   let h: RuntimeHarness;
-  const workers: StartedProcess[] = [];
+  const workers = new WorkerProcesses();
 
   before(async function () {
     this.timeout(240_000);
     h = await getHarness();
   });
 
-  after(() => {
-    for (const w of workers) w.child.kill('SIGKILL');
-  });
+  after(() => workers.killAll());
 
   it('re-attaches the retried attempt to the same gateway run: one model call, one completed command', async () => {
     const env = processEnv(h, `lost-response-${process.pid}`);
     const api = await h.startApi({ TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE! });
-    const startWorker = async () => {
-      const worker = startProcess('workers/main.js', env);
-      workers.push(worker);
-      await until('worker running', () => worker.output().includes('"worker running"'), 60_000);
-      return worker;
-    };
+    const startWorker = () => workers.start(env);
     const first = await startWorker();
 
     // critical_sync: 10 s heartbeat timeout, so Temporal notices the dead worker quickly.

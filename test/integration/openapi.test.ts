@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { createApp } from '../../api/app';
-import { DOCUMENTED_ROUTES } from '../../api/openapi/document';
+import { DOCUMENTED_ROUTES, EXPECTED_STATUS } from '../../api/openapi/document';
 import { eventReaderFactory } from '../../infra/events/from-config';
 import { createMetricsRegistry } from '../../infra/metrics';
 import { parseConfig } from '../../runtime/config/load';
@@ -26,6 +26,75 @@ function appRoutes(app: { router: { stack: Layer[] } }): string[] {
   return [...new Set(out)].sort();
 }
 
+type Part = 'path' | 'query' | 'header' | 'body';
+interface ExampleObject {
+  value: unknown;
+  [EXPECTED_STATUS]?: number;
+}
+interface Operation {
+  parameters?: { name: string; in: string; examples?: Record<string, ExampleObject> }[];
+  requestBody?: { content: Record<string, { examples?: Record<string, ExampleObject> }> };
+  responses: Record<string, unknown>;
+}
+
+/** A documented example request, reassembled from the parts the document spreads it over. */
+interface ExampleRequest {
+  /** `METHOD /path` of the operation. */
+  operation: string;
+  /** The operation and the example's name, for messages. */
+  where: string;
+  method: string;
+  path: string;
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** Every named example of every operation; throws when the parts of one disagree on its status. */
+function exampleRequests(doc: { paths: Record<string, Record<string, Operation>> }): ExampleRequest[] {
+  const out: ExampleRequest[] = [];
+  for (const [pathTemplate, operations] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(operations)) {
+      const parts = new Map<string, { part: Part; name: string; example: ExampleObject }[]>();
+      const add = (part: Part, name: string, examples: Record<string, ExampleObject> = {}) => {
+        for (const [exampleName, example] of Object.entries(examples)) parts.set(exampleName, [...(parts.get(exampleName) ?? []), { part, name, example }]);
+      };
+      for (const p of op.parameters ?? []) add(p.in as Part, p.name, p.examples);
+      add('body', 'body', op.requestBody?.content['application/json']?.examples);
+      const operation = `${method.toUpperCase()} ${pathTemplate}`;
+      for (const [name, pieces] of parts) {
+        const where = `${operation} example ${name}`;
+        const statuses = [...new Set(pieces.map((piece) => piece.example[EXPECTED_STATUS]))];
+        assert.equal(statuses.length, 1, `${where}: its parts name different statuses: ${statuses.join(', ')}`);
+        let path = pathTemplate;
+        const query = new URLSearchParams();
+        const request: ExampleRequest = { operation, where, method: method.toUpperCase(), path, status: Number(statuses[0]), headers: {} };
+        for (const { part, name: field, example } of pieces) {
+          if (part === 'path') path = path.replace(`{${field}}`, encodeURIComponent(String(example.value)));
+          else if (part === 'query') query.set(field, String(example.value));
+          else if (part === 'header') request.headers[field] = String(example.value);
+          else request.body = example.value;
+        }
+        assert.doesNotMatch(path, /\{/, `${where}: a path parameter has no example value`);
+        request.path = query.size > 0 ? `${path}?${query}` : path;
+        out.push(request);
+      }
+    }
+  }
+  return out;
+}
+
+/** Sends one example and answers its status; an event stream is closed as soon as it is open. */
+async function send(apiUrl: string, example: ExampleRequest): Promise<{ status: number; body: string }> {
+  const headers = { ...example.headers, ...(example.body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const res = await fetch(`${apiUrl}${example.path}`, { method: example.method, headers, body: example.body === undefined ? undefined : JSON.stringify(example.body) });
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await res.body?.cancel();
+    return { status: res.status, body: '(event stream)' };
+  }
+  return { status: res.status, body: await res.text() };
+}
+
 describe('OpenAPI document (generated from the validators)', function () {
   let h: RuntimeHarness;
   let doc: any;
@@ -45,6 +114,40 @@ describe('OpenAPI document (generated from the validators)', function () {
     const served = appRoutes(app as unknown as { router: { stack: Layer[] } }).filter((r) => !r.startsWith('GET /docs/'));
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
     assert.deepEqual(documented, served);
+  });
+
+  it('is valid against the OpenAPI 3.1 schema', async () => {
+    // ESM only: loaded with import(), which tsc keeps as is in this CommonJS build.
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(doc));
+    assert.ok(result.valid, `schema violations:\n${JSON.stringify(result.errors, null, 2)}`);
+    assert.equal(validator.version, '3.1');
+  });
+
+  it('gives every operation with parameters or a body examples, each answering a status it documents', () => {
+    const examples = exampleRequests(doc);
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, Operation>>)) {
+      for (const [method, op] of Object.entries(operations)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        const own = examples.filter((e) => e.operation === where);
+        if ((op.parameters ?? []).length > 0 || op.requestBody) assert.ok(own.length > 0, `${where}: takes input but has no example`);
+        for (const e of own) assert.ok(op.responses[String(e.status)], `${e.where}: answers ${e.status}, which the operation does not document`);
+      }
+    }
+  });
+
+  it('answers every documented example request with its documented status', async function () {
+    this.timeout(120_000);
+    const answers = [];
+    for (const example of exampleRequests(doc)) answers.push({ example, answer: await send(h.apiUrl, example) });
+    const wrong = answers.filter(({ example, answer }) => answer.status !== example.status).map(({ example, answer }) => `${example.where}: ${answer.status} instead of ${example.status}: ${answer.body.slice(0, 300)}`);
+    assert.deepEqual(wrong, []);
+    // Submitted examples run real commands; let them finish so the next suite starts on an idle runtime.
+    for (const { answer } of answers.filter(({ answer }) => answer.status === 202)) {
+      const { workflowId } = JSON.parse(answer.body) as { workflowId?: string };
+      if (workflowId) await h.client.workflow.getHandle(workflowId).result();
+    }
   });
 
   it('describes each request body and query exactly as the validator accepts it', () => {

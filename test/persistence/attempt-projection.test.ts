@@ -7,7 +7,7 @@ describe('attempt projection: a lost answer hands its gateway run to the next at
   let db: TestDatabase;
   let attempts: AttemptProjection;
   const start = (commandId: string, attemptNumber: number, idempotencyKey: string) =>
-    attempts.started({ commandId, attemptNumber, workflowId: `command-${commandId}`, workflowRunId: 'run', activityId: '1', idempotencyKey, traceId: 't', startedAt: new Date(), reattached: false });
+    attempts.started({ commandId, attemptNumber, workflowId: `command-${commandId}`, workflowRunId: 'run', activityId: '1', idempotencyKey, traceId: 't', startedAt: new Date(), reattached: false, provider: 'gemini-standin', model: 'gemini-2.5-flash', step: null });
 
   before(async () => {
     db = await createTestDatabase();

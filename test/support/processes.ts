@@ -50,3 +50,19 @@ export async function startRuntimeProcesses(env: Record<string, string>): Promis
   await until('api listening', () => listening.test(api.output()), 30_000);
   return { worker, api, apiUrl: listening.exec(api.output())![1]! };
 }
+
+/** Worker processes a test starts (and kills, to crash them), all gone with killAll() in its after hook. */
+export class WorkerProcesses {
+  private readonly started: StartedProcess[] = [];
+
+  async start(env: Record<string, string>): Promise<StartedProcess> {
+    const worker = startProcess('workers/main.js', env);
+    this.started.push(worker);
+    await until('worker running', () => worker.output().includes('"worker running"'), 60_000);
+    return worker;
+  }
+
+  killAll(): void {
+    for (const w of this.started) w.child.kill('SIGKILL');
+  }
+}

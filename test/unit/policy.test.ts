@@ -39,6 +39,17 @@ describe('policy evaluator', () => {
     assert.equal(evaluatePolicy(p, 'invalid_input', { attempts: 4, costUsd: 0, fallbacksLeft: 1 }).action, 'dead_letter');
   });
 
+  it('cuts a round at the fallback threshold while another model is left, and never when the profile has fallback off', () => {
+    assert.deepEqual(evaluatePolicy(standard, null, { ...none, fallbacksLeft: 2 }), { action: 'retry', maxAttempts: standard.providerFallback.afterAttempts });
+    assert.deepEqual(evaluatePolicy(standard, 'provider_unavailable', { attempts: 2, costUsd: 0, fallbacksLeft: 2 }), { action: 'fall_back', maxAttempts: 2 });
+    // The last model of the chain gets what is left of the threshold.
+    assert.deepEqual(evaluatePolicy(standard, 'provider_unavailable', { attempts: 2, costUsd: 0, fallbacksLeft: 1 }), { action: 'fall_back', maxAttempts: 2 });
+    const critical = getPolicyProfile('critical_sync');
+    assert.deepEqual(evaluatePolicy(critical, 'rate_limited', { attempts: 1, costUsd: 0, fallbacksLeft: 1 }), { action: 'fall_back', maxAttempts: 5 });
+    const off = resolvePolicy('standard_async', { providerFallback: { enabled: false } });
+    assert.deepEqual(evaluatePolicy(off, null, { ...none, fallbacksLeft: 2 }), { action: 'retry', maxAttempts: 4 });
+  });
+
   it('stops at the cost cap', () => {
     const d = evaluatePolicy(standard, 'transient', { attempts: 1, costUsd: standard.costCapUsd, fallbacksLeft: 0 });
     assert.equal(d.action, 'dead_letter');

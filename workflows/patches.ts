@@ -1,0 +1,11 @@
+/**
+ * Version markers (patched()): histories recorded before a marker existed replay on the old path.
+ * - DEAD_LETTERS: failures go through the policy evaluator (rounds, dead letter, replay) instead
+ *   of failing the workflow at once.
+ * - PROVIDER_FALLBACK: rounds run on the family's model chain (Gemini, Claude, OpenAI); a round that
+ *   ends in a fallback class moves to the next model without the between-rounds pause.
+ */
+export const PATCHES = {
+  DEAD_LETTERS: 'policy-evaluator-dead-letters-v1',
+  PROVIDER_FALLBACK: 'provider-fallback-v1',
+} as const;
