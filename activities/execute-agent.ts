@@ -90,7 +90,8 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     const startedAt = new Date();
     // An earlier attempt of this round whose answer Temporal never got (see lostPredecessor):
     // re-attach to its gateway run instead of calling the model again.
-    const lost = ctx.info.attempt > 1 ? await deps.attempts.lostPredecessor({ ...key, startedAt }) : null;
+    // Rounds may be a single attempt each (provider fallback), so look across round boundaries too.
+    const lost = attemptNumber > 1 ? await deps.attempts.lostPredecessor({ ...key, startedAt, step: req.step?.id ?? null, model: requested.model, sameActivity: ctx.info.attempt > 1 }) : null;
     const idempotencyKey = lost?.idempotencyKey ?? gatewayIdempotencyKey(req.commandId, attemptNumber);
     await deps.attempts.started({
       reattached: lost !== null,

@@ -9,6 +9,8 @@ import { DEFAULT_PROMPT_OVERHEAD_TOKENS, PRICE_TABLE } from '../runtime/pricing'
 import { AttemptProjection } from './projections/attempt-projection';
 import { CommandProjection, type CommandOutcome, type RunRef, type RunStarted } from './projections/command-projection';
 import { MemoryStore, type SnapshotRequest } from './memory/memory-store';
+import { createAcceptScheduledCommand, type ScheduledIntakeDeps } from './schedules/accept-scheduled-command';
+import { DEFAULT_CONTINUE_AS_NEW_EVENTS } from '../runtime/pipelines/contract';
 import { StepProjection, type StepTransition } from './projections/step-projection';
 import { DEFAULT_MEMORY_MAX_BYTES } from '../runtime/memory';
 import { DeadLetterProjection, type DeadLetterClosed, type DeadLetterParked, type ReplayRequest } from './projections/dead-letter-projection';
@@ -21,6 +23,8 @@ export interface ActivityDeps {
   logger: Logger;
   /** RUNTIME_PRICE_TABLE and RUNTIME_PROMPT_OVERHEAD_TOKENS of this worker; the built-in table and the default overhead when absent. */
   pricing?: AttemptPricing;
+  /** How scheduled firings become commands (RUNTIME_POLICY_PROFILE_DEFAULT, start settings); defaults when absent. */
+  intake?: Pick<ScheduledIntakeDeps, 'defaultProfile' | 'start'>;
   /** RUNTIME_MEMORY_MAX_BYTES of this worker. */
   memoryMaxBytes?: number;
   /** RUNTIME_REPLAY_ENABLED of this worker: replay signals from the Temporal UI obey it too. */
@@ -75,11 +79,16 @@ export function createActivities(deps: ActivityDeps) {
       await steps.transition(t);
       await events.publish(commandEvent('step.transition', t, { fact: `${t.runId}:${t.seq}`, data: { step: t.step, status: t.status, ...t.detail } }));
     },
+    acceptScheduledCommand: createAcceptScheduledCommand({ prisma: deps.prisma, events, logger: deps.logger, ...(deps.intake ?? DEFAULT_INTAKE) }),
     snapshotMemory: (r: SnapshotRequest) => memory.snapshot(r),
     restoreMemory: (r: { commandId: string }) => memory.latest(r.commandId),
   };
 }
 
+const DEFAULT_INTAKE: Pick<ScheduledIntakeDeps, 'defaultProfile' | 'start'> = {
+  defaultProfile: 'standard_async',
+  start: { deadLetterThreshold: undefined, continueAsNewAfterEvents: DEFAULT_CONTINUE_AS_NEW_EVENTS },
+};
 const DEFAULT_PRICING: AttemptPricing = { table: PRICE_TABLE, promptOverheadTokens: DEFAULT_PROMPT_OVERHEAD_TOKENS };
 
 export type RuntimeActivities = ReturnType<typeof createActivities>;

@@ -17,7 +17,10 @@ import { CommandDispatcher } from './dispatcher';
 import { adminDeadLetterRoutes } from './routes/admin-dead-letters';
 import { adminEventRoutes } from './routes/admin-events';
 import { ApiError, errorHandler } from './errors';
+import { startSettingsFrom } from '../commands/workflow-start';
 import { commandApprovalRoutes } from './routes/command-approvals';
+import { adminScheduleRoutes } from './routes/admin-schedules';
+import { ScheduleService } from './schedule-service';
 import { commandRoutes } from './routes/commands';
 
 export interface AppDeps {
@@ -44,7 +47,7 @@ export function createApp(deps: AppDeps): RuntimeApp {
   app.set('query parser', 'simple');
   app.use(express.json({ limit: deps.config.RUNTIME_MAX_INPUT_BYTES, strict: true }));
 
-  const startSettings = { deadLetterThreshold: deps.config.RUNTIME_DEAD_LETTER_THRESHOLD, continueAsNewAfterEvents: deps.config.RUNTIME_PIPELINE_CONTINUE_AS_NEW_EVENTS };
+  const startSettings = startSettingsFrom(deps.config);
   const dispatcher = new CommandDispatcher({
     prisma: deps.prisma,
     temporal: deps.temporal,
@@ -78,6 +81,8 @@ export function createApp(deps: AppDeps): RuntimeApp {
   const replayEnabled = () => deps.config.RUNTIME_REPLAY_ENABLED;
   app.use(commandRoutes({ prisma: deps.prisma, dispatcher, isEnabled: () => deps.config.RUNTIME_ENABLED, replayEnabled }));
   app.use(commandApprovalRoutes({ prisma: deps.prisma, temporal: deps.temporal }));
+  const schedules = new ScheduleService({ prisma: deps.prisma, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, idPrefix: deps.config.RUNTIME_SCHEDULE_ID_PREFIX, logger: deps.logger });
+  app.use(adminScheduleRoutes({ schedules }));
   app.use(adminDeadLetterRoutes({ prisma: deps.prisma, deadLetters, replayEnabled }));
   const eventRoutes = adminEventRoutes({
     enabled: () => deps.config.RUNTIME_EVENT_SSE_ENABLED,

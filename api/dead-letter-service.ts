@@ -4,13 +4,11 @@ import type { Logger } from '../infra/logger';
 import { Prisma, type PrismaClient, type RuntimeDeadLetter } from '../persistence/prisma-client';
 import { commandInputSchema } from '../runtime/router';
 import { DISCARD_SIGNAL, REPLAY_SIGNAL, type DiscardSignal, type ReplaySignal } from '../runtime/dead-letters';
-import { workflowStartFor, type StartSettings } from './workflow-start';
+import { workflowStartFor, type StartSettings } from '../commands/workflow-start';
+import type { AdminContext } from './admin/actor';
 import { ApiError, invalidRequest } from './errors';
 
-export interface AdminContext {
-  actor: string;
-  traceId: string;
-}
+export type { AdminContext };
 
 export interface ReplayOutcome {
   commandId: string;

@@ -8,8 +8,8 @@ import { workflowIdForCommand, type CommandEnvelope } from '../runtime/command';
 import type { PolicyProfileName } from '../runtime/policy/profiles';
 import { SEARCH_ATTRIBUTES } from '../runtime/search-attributes';
 import { ApiError } from './errors';
-import { requestHash } from './request-hash';
-import { workflowStartFor, type StartSettings } from './workflow-start';
+import { requestHash } from '../commands/request-hash';
+import { workflowStartFor, type StartSettings } from '../commands/workflow-start';
 
 export interface SubmitRequest {
   envelope: CommandEnvelope;

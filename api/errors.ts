@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type { z } from 'zod';
+import { CommandSetupError } from '../commands/errors';
 import type { Logger } from '../infra/logger';
 
 /**
@@ -36,6 +37,13 @@ export function invalidRequest(fields: FieldProblem[]): ApiError {
   return new ApiError(400, 'invalid_request', `Request validation failed: ${fields.map((f) => f.path).join(', ')}`, { fields });
 }
 
+/** The value as the schema parses it, or a 400 naming every field that failed. */
+export function parseOrReject<T>(schema: z.ZodType<T>, value: unknown, prefix: string[] = []): T {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw invalidRequest(fieldProblems(r.error, prefix));
+  return r.data;
+}
+
 /** body-parser's errors carry a `type`; map the ones a client can cause to 4xx answers. */
 function fromBodyParser(err: { type?: string; limit?: number }): ApiError | undefined {
   switch (err.type) {
@@ -55,7 +63,7 @@ function fromBodyParser(err: { type?: string; limit?: number }): ApiError | unde
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const apiError = err instanceof ApiError ? err : fromBodyParser(err);
+    const apiError = err instanceof ApiError ? err : err instanceof CommandSetupError ? new ApiError(err.status, err.code, err.message, err.details) : fromBodyParser(err);
     if (apiError) {
       res.status(apiError.status).set(apiError.headers).json({ error: { code: apiError.code, message: apiError.message, ...apiError.details } });
       return;

@@ -209,6 +209,55 @@ dlq
     out(answer, () => `${answer.outcome}: ${answer.commandId}`);
   });
 
+const schedules = program.command('schedules').description('Temporal Schedules declared in agent_configurations');
+
+schedules
+  .command('list')
+  .description('every schedule with its next run, last run and skipped firings')
+  .action(async () => {
+    const { items } = await client().listSchedules();
+    out(items, () =>
+      formatTable(
+        ['name', 'family.action', 'every', 'state', 'next run', 'last run', 'skipped'],
+        items.map((s) => [s.name, `${s.agentFamily}.${s.action}`, s.cron ?? `${s.intervalSeconds} s`, !s.synced ? 'not synced' : s.paused ? `paused: ${s.note ?? ''}` : 'active', s.nextRunTimes[0] ?? '-', s.lastRun?.startedAt ?? '-', s.skippedOverlap]),
+      ),
+    );
+  });
+
+schedules
+  .command('sync')
+  .description('make Temporal match agent_configurations')
+  .option('--dry-run', 'only show the plan')
+  .action(async (o: { dryRun?: boolean }) => {
+    const r = await client().syncSchedules(o.dryRun === true);
+    out(r, () =>
+      [`${r.dryRun ? 'plan' : 'done'}: created ${r.created.length}, updated ${r.updated.length}, paused ${r.paused.length}, unpaused ${r.unpaused.length}, deleted ${r.deleted.length}, unchanged ${r.unchanged.length}`, ...r.invalid.map((i) => `invalid ${i.name}: ${i.problems.join('; ')}`)].join('\n'),
+    );
+  });
+
+for (const [verb, call] of [
+  ['pause', (c: RuntimeClient, name: string, note: string) => c.pauseSchedule(name, note)],
+  ['resume', (c: RuntimeClient, name: string, note: string) => c.unpauseSchedule(name, note)],
+] as const) {
+  schedules
+    .command(`${verb} <name>`)
+    .description(`${verb} a schedule (audited)`)
+    .requiredOption('--note <why>', 'shown on the schedule and recorded in the audit trail')
+    .action(async (name: string, o: { note: string }) => {
+      const s = await call(client(), name, o.note);
+      out(s, () => `${s.name}: ${s.paused ? 'paused' : 'active'} (${s.note ?? ''})`);
+    });
+}
+
+schedules
+  .command('trigger <name>')
+  .description('fire a schedule now (audited)')
+  .option('--overlap <policy>', 'SKIP | BUFFER_ONE | BUFFER_ALL | CANCEL_OTHER | TERMINATE_OTHER | ALLOW_ALL (default ALLOW_ALL)')
+  .action(async (name: string, o: { overlap?: string }) => {
+    const answer = await client().triggerSchedule(name, o.overlap);
+    out(answer, () => `triggered ${answer.name}`);
+  });
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Commander has printed its message already (usage errors, --help, --version).
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommandEnvelope } from '../runtime/command';
 import type { RuntimeEvent, RuntimeEventType } from '../runtime/events';
 import type { AlertState, SloReport } from '../runtime/slo';
+import type { ScheduleView, SyncReport } from '../runtime/schedules';
 import { readSse } from './sse';
 
 /**
@@ -156,6 +157,29 @@ export class RuntimeClient {
 
   discardDeadLetter(commandId: string, reason: string): Promise<{ commandId: string; outcome: string }> {
     return this.call({ method: 'POST', path: `/admin/runtime/dead-letters/${encodeURIComponent(commandId)}/discard`, body: { reason }, headers: this.actorHeaders(), idempotent: false });
+  }
+
+  // --------------------------------------------------------------- schedules
+
+  listSchedules(): Promise<{ items: ScheduleView[] }> {
+    return this.call({ method: 'GET', path: '/admin/runtime/schedules', idempotent: true });
+  }
+
+  syncSchedules(dryRun = false): Promise<SyncReport> {
+    return this.call({ method: 'POST', path: `/admin/runtime/schedules/sync${query({ dryRun: String(dryRun) })}`, headers: this.actorHeaders(), idempotent: true });
+  }
+
+  pauseSchedule(name: string, note: string): Promise<ScheduleView> {
+    return this.call({ method: 'POST', path: `/admin/runtime/schedules/${encodeURIComponent(name)}/pause`, body: { note }, headers: this.actorHeaders(), idempotent: true });
+  }
+
+  unpauseSchedule(name: string, note: string): Promise<ScheduleView> {
+    return this.call({ method: 'POST', path: `/admin/runtime/schedules/${encodeURIComponent(name)}/unpause`, body: { note }, headers: this.actorHeaders(), idempotent: true });
+  }
+
+  /** Not retried: a repeated trigger would fire twice. */
+  triggerSchedule(name: string, overlap?: string): Promise<{ name: string; triggered: true }> {
+    return this.call({ method: 'POST', path: `/admin/runtime/schedules/${encodeURIComponent(name)}/trigger`, body: overlap ? { overlap } : {}, headers: this.actorHeaders(), idempotent: false });
   }
 
   // ---------------------------------------------------------- service levels

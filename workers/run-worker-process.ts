@@ -11,6 +11,10 @@ import { createPrismaClient } from '../persistence/prisma-client';
 import type { RuntimeConfig } from '../runtime/config/schema';
 import { createRuntimeWorker } from './create-worker';
 import { withPriceOverrides } from '../runtime/pricing';
+import { startSettingsFrom } from '../commands/workflow-start';
+import { syncSchedules } from '../schedules/sync';
+import { Client, Connection } from '@temporalio/client';
+import type { PrismaClient } from '../persistence/prisma-client';
 
 export interface GatewayHandle {
   gateway: AgentGateway;
@@ -48,13 +52,35 @@ export async function runWorkerProcess(
     logger,
     replayEnabled: () => config.RUNTIME_REPLAY_ENABLED,
     memoryMaxBytes: config.RUNTIME_MEMORY_MAX_BYTES,
+    intake: {
+      defaultProfile: config.RUNTIME_POLICY_PROFILE_DEFAULT,
+      start: startSettingsFrom(config),
+    },
     pricing: { table: withPriceOverrides(config.RUNTIME_PRICE_TABLE), promptOverheadTokens: config.RUNTIME_PROMPT_OVERHEAD_TOKENS },
   });
+  if (config.RUNTIME_SCHEDULE_SYNC_ON_START) await syncSchedulesAtStart(config, prisma, logger);
   logger.info('worker running', { worker: name, taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
   try {
     await worker.run();
   } finally {
     await Promise.allSettled([gateway.close(), events.close(), metricsServer.close(), prisma.$disconnect(), connection.close()]);
     logger.info('worker stopped');
+  }
+}
+
+/**
+ * Schedules follow agent_configurations from the moment a worker can run their firings. A failed
+ * sync is logged and the worker runs on: commands must not stop because a schedule row is bad
+ * (the sync reports bad rows; `npm run schedules:sync` retries).
+ */
+async function syncSchedulesAtStart(config: RuntimeConfig, prisma: PrismaClient, logger: Logger): Promise<void> {
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    await syncSchedules({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, idPrefix: config.RUNTIME_SCHEDULE_ID_PREFIX, logger });
+  } catch (err) {
+    logger.error('schedule sync at start failed; the worker runs on', { error: err instanceof Error ? err.message : String(err) });
+  } finally {
+    await connection.close();
   }
 }

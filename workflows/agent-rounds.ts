@@ -40,11 +40,18 @@ export async function runAgentRounds(call: AgentCall, policy: PolicyProfile, mod
 
   let decision = evaluatePolicy(policy, null, { attempts: ledger.lastAttempt - ledger.roundStart, costUsd: ledger.costUsd, fallbacksLeft: fallbacksLeft() });
   let lastFailure: { errorClass: FailureClass; message: string } = { errorClass: 'budget_exceeded', message: 'no attempt was allowed' };
+  let attemptsOnModel = 0;
   for (let round = 0; ; round++) {
     if (decision.action === 'dead_letter' || decision.action === 'fail') return { ok: false, ...lastFailure, decision };
-    if (decision.action === 'fall_back') modelIndex++;
-    // A fallback goes to another provider at once; the same provider gets the profile's pause.
-    else if (round > 0) await sleep(policy.retry.maximumIntervalMs);
+    if (decision.action === 'fall_back') {
+      // Another provider at once, with its own backoff from the start.
+      modelIndex++;
+      attemptsOnModel = 0;
+    } else if (round > 0) {
+      // The same model again: a round cut short by the fallback threshold continues Temporal's
+      // backoff where it stopped; before fallback existed, rounds paused the profile's maximum.
+      await sleep(chainAware ? backoffMs(policy, attemptsOnModel) : policy.retry.maximumIntervalMs);
+    }
     const base = activityOptionsFor(policy);
     const executor = proxyActivities<RuntimeActivities>({ ...base, retry: { ...base.retry, maximumAttempts: decision.maxAttempts } });
     try {
@@ -60,7 +67,9 @@ export async function runAgentRounds(call: AgentCall, policy: PolicyProfile, mod
       return { ok: true, attempt };
     } catch (err) {
       const failure = describeFailure(err);
+      const before = ledger.lastAttempt;
       ledger.lastAttempt = failure.attemptNumber ?? ledger.lastAttempt + decision.maxAttempts;
+      attemptsOnModel += ledger.lastAttempt - before;
       ledger.costUsd += failure.costUsd;
       lastFailure = failure;
       if (!patched(PATCHES.DEAD_LETTERS)) {
@@ -70,6 +79,12 @@ export async function runAgentRounds(call: AgentCall, policy: PolicyProfile, mod
       decision = evaluatePolicy(policy, failure.errorClass, { attempts: ledger.lastAttempt - ledger.roundStart, costUsd: ledger.costUsd, fallbacksLeft: fallbacksLeft() });
     }
   }
+}
+
+/** Temporal's retry interval before attempt n+1 of one model, as the profile defines it. */
+function backoffMs(policy: PolicyProfile, n: number): number {
+  const { initialIntervalMs, backoffCoefficient, maximumIntervalMs } = policy.retry;
+  return Math.min(initialIntervalMs * backoffCoefficient ** Math.max(0, n - 1), maximumIntervalMs);
 }
 
 /**

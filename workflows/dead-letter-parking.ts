@@ -1,9 +1,10 @@
-import { condition, defineSignal, log, proxyActivities, setHandler, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import { condition, defineSignal, getExternalWorkflowHandle, log, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { RuntimeActivities } from '../activities';
 import type { RunRef } from '../activities/projections/command-projection';
 import { DISCARD_SIGNAL, REPLAY_SIGNAL, discardSignalSchema, replaySignalSchema, type DiscardSignal, type ReplaySignal } from '../runtime/dead-letters';
 import type { FailureClass } from '../runtime/failures';
 import type { PolicyProfile } from '../runtime/policy/profiles';
+import { COMMAND_SETTLED_SIGNAL } from '../runtime/schedules';
 import { RUNTIME_STATUS, SEARCH_ATTRIBUTES } from '../runtime/search-attributes';
 
 export const replaySignal = defineSignal<[ReplaySignal]>(REPLAY_SIGNAL);
@@ -68,6 +69,7 @@ export class DeadLetterParking {
       { key: SEARCH_ATTRIBUTES.FailureClass, value: failure.errorClass },
     ]);
     log.warn('command dead-lettered', { ...run, errorClass: failure.errorClass, attempts });
+    await this.releaseScheduledParent();
 
     const resolution = await this.waitForResolution(input);
     if (resolution.kind === 'expired') {
@@ -81,6 +83,21 @@ export class DeadLetterParking {
     }
     setRuntimeStatus(RUNTIME_STATUS.running);
     return resolution;
+  }
+
+  /**
+   * A command a schedule started frees the schedule's overlap slot when it parks: a parked dead
+   * letter is no run in flight. Only commands with a parent (schedule firings) do this, so
+   * histories of earlier commands replay unchanged.
+   */
+  private async releaseScheduledParent(): Promise<void> {
+    const parent = workflowInfo().parent;
+    if (!parent) return;
+    try {
+      await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(COMMAND_SETTLED_SIGNAL, { commandId: this.run.commandId, status: 'dead_lettered' });
+    } catch (err) {
+      log.warn('could not tell the schedule firing that the command parked', { ...this.run, error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private async waitForResolution(input: Record<string, unknown>): Promise<Resolution> {

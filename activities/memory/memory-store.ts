@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { PrismaClient } from '../../persistence/prisma-client';
 import type { MemoryRef, MemoryWrites } from '../../runtime/memory';
 import type { PipelineMemory } from '../../runtime/pipelines/mapping';
+import { canonicalJson } from '../../runtime/canonical-json';
 
 export interface SnapshotRequest {
   commandId: string;
@@ -12,18 +13,6 @@ export interface SnapshotRequest {
   /** The snapshot this one extends; null for the first of a command. */
   base: MemoryRef | null;
   writes: MemoryWrites;
-}
-
-/** Key order never changes the hash: the same memory always has the same content hash. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**

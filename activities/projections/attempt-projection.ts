@@ -63,12 +63,18 @@ export class AttemptProjection {
    * attempt, which re-attaches to the same gateway run instead of calling the model again;
    * `usageRecorded` says the usage of that run is already on the earlier row.
    */
-  async lostPredecessor(a: AttemptKey & { startedAt: Date }): Promise<{ idempotencyKey: string; usageRecorded: boolean } | null> {
+  async lostPredecessor(
+    a: AttemptKey & { startedAt: Date; step: string | null; model: string; sameActivity: boolean },
+  ): Promise<{ idempotencyKey: string; usageRecorded: boolean } | null> {
     const previous = await this.prisma.runtimeCommandAttempt.findUnique({
       where: { commandId_attemptNumber: { commandId: a.commandId, attemptNumber: a.attemptNumber - 1 } },
     });
-    if (previous?.status === 'succeeded') return { idempotencyKey: previous.idempotencyKey, usageRecorded: true };
-    if (!previous || previous.status !== 'running') return null;
+    // Only the same call can be handed over: same pipeline step, same model. A success counts as
+    // lost only within one activity (its completion never reached Temporal); a success before a
+    // new round or step is an ordinary earlier attempt.
+    if (!previous || previous.step !== a.step || previous.model !== a.model) return null;
+    if (previous.status === 'succeeded') return a.sameActivity ? { idempotencyKey: previous.idempotencyKey, usageRecorded: true } : null;
+    if (previous.status !== 'running') return null;
     await this.prisma.runtimeCommandAttempt.updateMany({
       where: { id: previous.id, status: 'running' },
       data: {

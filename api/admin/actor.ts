@@ -11,6 +11,17 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** Who did an admin action, and under which trace: what every audit row records. */
+export interface AdminContext {
+  actor: string;
+  traceId: string;
+}
+
+/** The context requireActor established for this request. */
+export function adminContext(req: { actor?: string; traceId?: string }): AdminContext {
+  return { actor: req.actor!, traceId: req.traceId! };
+}
+
 const actorSchema = z.string().regex(/^[\x20-\x7e]{1,200}$/, { error: 'expected 1-200 printable ASCII characters' });
 
 /**

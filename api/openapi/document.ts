@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { commandEnvelopeSchema, idempotencyKeySchema, traceparentSchema } from '../../runtime/command';
 import { deadLetterBulkReplayBodySchema, deadLetterDiscardBodySchema, deadLetterListQuerySchema, deadLetterReplayBodySchema } from '../routes/admin-dead-letters';
 import { eventsQuerySchema } from '../routes/admin-events';
+import { scheduleBackfillBodySchema, scheduleNameSchema, schedulePauseBodySchema, scheduleSyncQuerySchema, scheduleTriggerBodySchema } from '../routes/admin-schedules';
 import { sloQuerySchema } from '../routes/admin-slo';
 import { approvalBodySchema } from '../routes/command-approvals';
 import { commandIdSchema, commandReplayBodySchema } from '../routes/commands';
@@ -65,6 +66,8 @@ export const EXPECTED_STATUS = 'x-expected-status';
 export type DocumentedRoute = RouteConfig & { examples?: Record<string, RequestExample> };
 
 // Fixed, so the examples are stable text; no command, dead letter or replay job has this id.
+const scheduleParams = z.object({ name: scheduleNameSchema });
+const scheduleView = z.object({ name: z.string(), scheduleId: z.string(), synced: z.boolean(), paused: z.boolean().nullable(), nextRunTimes: z.array(z.string()), skippedOverlap: z.number().int() }).catchall(z.unknown());
 const UNKNOWN_ID = '6f1c2a4e-3b5d-4e7f-9a8b-0c1d2e3f4a5b';
 const EXAMPLE_ACTOR = { 'X-Actor': 'alice@startinsight.io' };
 
@@ -252,6 +255,61 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     examples: {
       follow: { summary: "one command's terminal events, from the oldest retained", status: 200, query: { commandId: UNKNOWN_ID, type: 'command.succeeded,command.failed,command.dead_lettered', since: '0' } },
       bad_resume: { summary: 'a Last-Event-ID this stream never sent', status: 400, headers: { 'Last-Event-ID': 'yesterday' } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/admin/runtime/schedules',
+    summary: 'Schedules declared in agent_configurations, with next and last runs and skipped firings from Temporal',
+    responses: { 200: json(z.object({ items: z.array(scheduleView) }), 'every schedule row') },
+  },
+  {
+    method: 'get',
+    path: '/admin/runtime/schedules/{name}',
+    summary: 'One schedule',
+    request: { params: scheduleParams },
+    responses: { 200: json(scheduleView, 'the schedule'), 400: problem('malformed name'), 404: problem('not_found') },
+    examples: { unknown: { summary: 'a name no row has', status: 404, params: { name: 'no-such-schedule' } } },
+  },
+  {
+    method: 'post',
+    path: '/admin/runtime/schedules/sync',
+    summary: 'Make Temporal match agent_configurations (dryRun=true: only the plan)',
+    request: { headers: actorHeaders, query: scheduleSyncQuerySchema },
+    responses: { 200: json(z.object({ dryRun: z.boolean(), created: z.array(z.string()), updated: z.array(z.string()), paused: z.array(z.string()), unpaused: z.array(z.string()), deleted: z.array(z.string()), unchanged: z.array(z.string()), invalid: z.array(z.object({ name: z.string(), problems: z.array(z.string()) })) }), 'what was (or would be) done'), 400: problem('invalid_request') },
+    examples: { plan: { summary: 'show the plan without applying it', status: 200, headers: EXAMPLE_ACTOR, query: { dryRun: 'true' } }, invalid: { summary: 'dryRun must be true or false', status: 400, headers: EXAMPLE_ACTOR, query: { dryRun: 'yes' } } },
+  },
+  ...(['pause', 'unpause'] as const).map((verb) => ({
+    method: 'post' as const,
+    path: `/admin/runtime/schedules/{name}/${verb}`,
+    summary: `${verb === 'pause' ? 'Pause' : 'Unpause'} a schedule with a note (audited)`,
+    request: { params: scheduleParams, headers: actorHeaders, body: { required: true, content: { 'application/json': { schema: schedulePauseBodySchema } } } },
+    responses: { 200: json(scheduleView, 'the schedule now'), 400: problem('invalid_request'), 404: problem('not_found'), 409: problem('schedule_not_synced') },
+    examples: {
+      unknown: { summary: `${verb} (here a schedule that does not exist)`, status: 404, params: { name: 'no-such-schedule' }, headers: EXAMPLE_ACTOR, body: { note: 'provider maintenance window' } },
+      invalid: { summary: 'a note is required', status: 400, params: { name: 'trend-refresh-hourly' }, headers: EXAMPLE_ACTOR, body: {} },
+    },
+  })),
+  {
+    method: 'post',
+    path: '/admin/runtime/schedules/{name}/trigger',
+    summary: 'Fire a schedule now (audited)',
+    request: { params: scheduleParams, headers: actorHeaders, body: { content: { 'application/json': { schema: scheduleTriggerBodySchema } } } },
+    responses: { 202: json(z.object({ name: z.string(), triggered: z.literal(true) }), 'fired'), 400: problem('invalid_request'), 404: problem('not_found'), 409: problem('schedule_not_synced') },
+    examples: {
+      unknown: { summary: 'fire now (here a schedule that does not exist)', status: 404, params: { name: 'no-such-schedule' }, headers: EXAMPLE_ACTOR, body: { overlap: 'ALLOW_ALL' } },
+      invalid: { summary: 'an unknown overlap policy', status: 400, params: { name: 'trend-refresh-hourly' }, headers: EXAMPLE_ACTOR, body: { overlap: 'SOMETIMES' } },
+    },
+  },
+  {
+    method: 'post',
+    path: '/admin/runtime/schedules/{name}/backfill',
+    summary: 'Run the firings a window of time would have had (at most 31 days; audited)',
+    request: { params: scheduleParams, headers: actorHeaders, body: { required: true, content: { 'application/json': { schema: scheduleBackfillBodySchema } } } },
+    responses: { 202: json(z.object({ name: z.string(), start: z.string(), end: z.string() }), 'backfill started'), 400: problem('invalid_request (invalid_window)'), 404: problem('not_found'), 409: problem('schedule_not_synced') },
+    examples: {
+      unknown: { summary: 'backfill a day (here of a schedule that does not exist)', status: 404, params: { name: 'no-such-schedule' }, headers: EXAMPLE_ACTOR, body: { start: '2026-11-30T00:00:00Z', end: '2026-12-01T00:00:00Z', overlap: 'ALLOW_ALL' } },
+      invalid: { summary: 'an end before the start', status: 400, params: { name: 'no-such-schedule' }, headers: EXAMPLE_ACTOR, body: { start: '2026-12-01T00:00:00Z', end: '2026-11-30T00:00:00Z' } },
     },
   },
   {

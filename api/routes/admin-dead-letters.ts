@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { PrismaClient } from '../../persistence/prisma-client';
 import { AGENT_FAMILY_NAMES } from '../../runtime/agents/registry';
 import { FAILURE_CLASSES } from '../../runtime/failures';
-import { requireActor, requireReplayEnabled } from '../admin/actor';
+import { adminContext, requireActor, requireReplayEnabled } from '../admin/actor';
 import { attemptView } from '../command-view';
 import type { DeadLetterService } from '../dead-letter-service';
-import { fieldProblems, invalidRequest } from '../errors';
+import { invalidRequest, parseOrReject } from '../errors';
 
 const usd = (d: { toString(): string }) => Number(d.toString());
 
@@ -33,11 +33,7 @@ export const deadLetterBulkReplayBodySchema = z.strictObject({
   limit: z.number().int().min(1).max(500).default(100),
 });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, prefix: string[] = []): T {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success) throw invalidRequest(fieldProblems(r.error, prefix));
-  return r.data;
-}
+const parse = parseOrReject;
 
 const commandIdParam = z.uuid();
 
@@ -68,7 +64,7 @@ function deadLetterView(dl: Awaited<ReturnType<DeadLetterService['get']>>) {
 export function adminDeadLetterRoutes(deps: { prisma: PrismaClient; deadLetters: DeadLetterService; replayEnabled: () => boolean }): Router {
   const router = Router();
   const mutate = [requireActor, requireReplayEnabled(deps.replayEnabled)];
-  const ctx = (req: { actor?: string; traceId?: string }) => ({ actor: req.actor!, traceId: req.traceId! });
+  const ctx = adminContext;
   const idOf = (raw: unknown) => parse(commandIdParam, raw, ['commandId']);
 
   router.get('/admin/runtime/dead-letters', async (req, res) => {

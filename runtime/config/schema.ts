@@ -1,5 +1,6 @@
 import { POLICY_PROFILE_NAMES } from '../policy/profiles';
 import { DEFAULT_MEMORY_MAX_BYTES } from '../memory';
+import { DEFAULT_CONTINUE_AS_NEW_EVENTS } from '../pipelines/contract';
 import { DEFAULT_PROMPT_OVERHEAD_TOKENS, priceTableSchema } from '../pricing';
 import { boolKey, enumKey, intKey, jsonKey, optionalIntKey, stringKey, urlKey, type ConfigKeySpec } from './keys';
 
@@ -76,9 +77,17 @@ export const CONFIG_KEYS = {
     description: 'Largest memory snapshot of a pipeline run (command input plus step outputs), in bytes; a step whose output would pass it fails as invalid_output.',
     production: 'Keep well below PostgreSQL row comfort (a few MB); snapshots are kept per step.',
   }),
-  RUNTIME_PIPELINE_CONTINUE_AS_NEW_EVENTS: intKey(10000, 20, 50000, {
+  RUNTIME_PIPELINE_CONTINUE_AS_NEW_EVENTS: intKey(DEFAULT_CONTINUE_AS_NEW_EVENTS, 20, 50000, {
     description: 'History length (events) after which a pipeline run continues as new between steps, carrying only its memory reference.',
     production: 'Keep 10000: well below Temporal\'s 51200-event limit and its 50 MB history warning.',
+  }),
+  RUNTIME_SCHEDULE_ID_PREFIX: stringKey('si-', /^[a-z0-9][a-z0-9-]{0,31}$/, '1-32 characters of a-z 0-9 -, starting with a letter or digit', {
+    description: 'Prefix of the Temporal Schedule ids the schedule sync owns: it creates, updates and deletes only these.',
+    production: 'One prefix per environment sharing a namespace.',
+  }),
+  RUNTIME_SCHEDULE_SYNC_ON_START: boolKey(true, {
+    description: 'The worker syncs Temporal Schedules with agent_configurations when it starts (also: npm run schedules:sync).',
+    production: 'true; concurrent syncs are serialised by a PostgreSQL advisory lock.',
   }),
   RUNTIME_MAX_INPUT_BYTES: intKey(65536, 1024, 1048576, {
     description: 'Largest accepted command request body, in bytes; larger answers 413.',

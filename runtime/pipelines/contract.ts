@@ -9,6 +9,9 @@ import type { PipelineDefinition } from './definition';
  * (POST /v1/commands/:id/approvals) or pasted into the Temporal UI.
  */
 export const APPROVAL_SIGNAL = 'approval';
+
+/** Default of RUNTIME_PIPELINE_CONTINUE_AS_NEW_EVENTS. */
+export const DEFAULT_CONTINUE_AS_NEW_EVENTS = 10_000;
 export const PIPELINE_STATE_QUERY = 'state';
 
 export const approvalSignalSchema = z.strictObject({

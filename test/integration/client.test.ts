@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -7,7 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { RuntimeApiError, RuntimeClient, type StreamedEvent } from '../../client/runtime-client';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
-import { REPO_ROOT } from '../support/paths';
+import { runCli } from '../support/cli';
 import { until } from '../support/until';
 
 /**
@@ -101,16 +100,7 @@ describe('typed client and admin CLI against the real API', function () {
   });
 
   it('the CLI submits and waits, shows attempts as a table, lists and replays dead letters', async () => {
-    const env = { PATH: process.env.PATH ?? '', SI_RUNTIME_URL: h.apiUrl, SI_RUNTIME_ACTOR: 'cli-test' };
-    const exec = async (args: string[]) => {
-      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/client/cli.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const code = await new Promise<number | null>((r) => child.once('exit', r));
-      return { code, stdout, stderr };
-    };
+    const exec = (args: string[]) => runCli(h.apiUrl, args);
     const submitted = await exec(['--json', 'submit', '--family', 'trend_watch', '--action', 'refresh', '--input', '{"keywords":["cli"]}', '--wait']);
     assert.equal(submitted.code, 0, submitted.stderr);
     const command = JSON.parse(submitted.stdout);

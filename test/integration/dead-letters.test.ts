@@ -172,17 +172,18 @@ describe('dead letters and replay', function () {
     assert.deepEqual(new Set(finished.notCompleted.map((i: { commandId: string }) => i.commandId)), new Set(ids.slice(45)));
   });
 
-  it('critical_sync: retries provider_unavailable with its backoff and succeeds on the third attempt', async () => {
-    // The gateway retries a provider 5xx once by itself, so 4 scripted failures fail 2 attempts.
+  it('critical_sync: retries a dropped stream on the same provider with its backoff and succeeds on the third attempt', async () => {
+    // The gateway retries a dropped stream once by itself, so 4 scripted drops fail 2 attempts (timeout
+    // is no fallback class: the same model again, its rounds cut at the fallback threshold of 1).
     const submitted = await request(h.apiUrl, 'POST', '/v1/commands', {
-      json: { agentFamily: 'research', action: 'investigate', input: { question: 'Flaky provider', scenario: 'status:503:4' }, policyProfile: 'critical_sync' },
+      json: { agentFamily: 'research', action: 'investigate', input: { question: 'Flaky stream', scenario: 'drop:4' }, policyProfile: 'critical_sync' },
     });
     assert.equal(submitted.status, 202);
     const { commandId, workflowId } = submitted.body;
     await h.client.workflow.getHandle(workflowId).result();
     const attempts = await h.prisma.runtimeCommandAttempt.findMany({ where: { commandId }, orderBy: { attemptNumber: 'asc' } });
-    assert.deepEqual(attempts.map((a) => [a.status, a.errorClass]), [['failed', 'provider_unavailable'], ['failed', 'provider_unavailable'], ['succeeded', null]]);
-    // critical_sync: 0.5 s, then 0.75 s between attempts (Temporal's retry policy), with tolerance.
+    assert.deepEqual(attempts.map((a) => [a.status, a.errorClass, a.provider]), [['failed', 'timeout', 'gemini-standin'], ['failed', 'timeout', 'gemini-standin'], ['succeeded', null, 'gemini-standin']]);
+    // critical_sync: 0.5 s, then 0.75 s between attempts (its retry policy), with tolerance.
     const gaps = [1, 2].map((i) => attempts[i]!.startedAt.getTime() - attempts[i - 1]!.finishedAt!.getTime());
     assert.ok(gaps[0]! >= 400 && gaps[0]! < 3000, `first gap ${gaps[0]} ms`);
     assert.ok(gaps[1]! >= 600 && gaps[1]! < 3000, `second gap ${gaps[1]} ms`);

@@ -3,6 +3,7 @@ import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
 import { processEnv, WorkerProcesses } from '../support/processes';
 import { recordHistory } from '../support/record-history';
+import { SseClient } from '../support/sse-client';
 import { until } from '../support/until';
 
 const ADMIN = { 'X-Actor': 'editor@startinsight.io' };
@@ -71,6 +72,15 @@ describe('pipelines: multi-step workflows declared as data', function () {
     assert.equal(run!.currentStep, null);
     assert.equal(Number(run!.costUsd), Number(command.costUsd));
     assert.equal(run!.tokensIn, rows.reduce((n, r) => n + r.tokensIn, 0));
+    // Every transition is a step.transition event too, in order, between start and success.
+    const events = await SseClient.open(`${h.apiUrl}/admin/runtime/events?commandId=${commandId}&since=0`);
+    try {
+      await until('command.succeeded event', () => events.eventsFor(commandId).some((e) => e.type === 'command.succeeded'));
+      const steps = events.eventsFor(commandId).filter((e) => e.type === 'step.transition').map((e) => `${e.data.step}:${e.data.status}`);
+      assert.deepEqual(steps, transitions);
+    } finally {
+      await events.close();
+    }
     recordHistory(h, workflowId, 'pipeline-research-report-succeeded');
   });
 

@@ -20,7 +20,11 @@ describe('attempt projection: a lost answer hands its gateway run to the next at
 
   it('a predecessor still running is closed as a timeout; its key goes on, its usage is not yet counted', async () => {
     await start('running', 1, 'key-running-1');
-    assert.deepEqual(await attempts.lostPredecessor({ commandId: 'running', attemptNumber: 2, startedAt: new Date() }), { idempotencyKey: 'key-running-1', usageRecorded: false });
+    const next = { commandId: 'running', attemptNumber: 2, startedAt: new Date(), step: null, model: 'gemini-2.5-flash', sameActivity: false };
+    assert.equal(await attempts.lostPredecessor({ ...next, step: 'analyse' }), null, 'another pipeline step never takes it over');
+    assert.equal(await attempts.lostPredecessor({ ...next, model: 'claude-sonnet-4-5' }), null, 'nor another model');
+    // Across a round boundary too (sameActivity false): rounds of one attempt each under provider fallback.
+    assert.deepEqual(await attempts.lostPredecessor(next), { idempotencyKey: 'key-running-1', usageRecorded: false });
     const row = await db.prisma.runtimeCommandAttempt.findUniqueOrThrow({ where: { commandId_attemptNumber: { commandId: 'running', attemptNumber: 1 } } });
     assert.deepEqual([row.status, row.errorClass], ['failed', 'timeout']);
   });
@@ -31,7 +35,9 @@ describe('attempt projection: a lost answer hands its gateway run to the next at
       commandId: 'succeeded', attemptNumber: 1, provider: 'p', model: 'm', gatewayRunId: 'r', tokensIn: 10, tokensOut: 5,
       tokensCacheRead: 0, tokensCacheWrite: 0, costUsd: 0.001, gatewayCostUsd: null, finishedAt: new Date(), durationMs: 5,
     });
-    assert.deepEqual(await attempts.lostPredecessor({ commandId: 'succeeded', attemptNumber: 2, startedAt: new Date() }), { idempotencyKey: 'key-succeeded-1', usageRecorded: true });
+    const next = { commandId: 'succeeded', attemptNumber: 2, startedAt: new Date(), step: null, model: 'm', sameActivity: true };
+    assert.equal(await attempts.lostPredecessor({ ...next, sameActivity: false }), null, 'a success before a new round or step is just an earlier attempt');
+    assert.deepEqual(await attempts.lostPredecessor(next), { idempotencyKey: 'key-succeeded-1', usageRecorded: true });
     const row = await db.prisma.runtimeCommandAttempt.findUniqueOrThrow({ where: { commandId_attemptNumber: { commandId: 'succeeded', attemptNumber: 1 } } });
     assert.equal(row.status, 'succeeded', 'left as it is');
   });
@@ -39,6 +45,6 @@ describe('attempt projection: a lost answer hands its gateway run to the next at
   it('a predecessor that failed is a real failure: the next attempt is a new gateway run', async () => {
     await start('failed', 1, 'key-failed-1');
     await attempts.failed({ commandId: 'failed', attemptNumber: 1, errorClass: 'provider_unavailable', errorMessage: 'x', finishedAt: new Date(), durationMs: 5 });
-    assert.equal(await attempts.lostPredecessor({ commandId: 'failed', attemptNumber: 2, startedAt: new Date() }), null);
+    assert.equal(await attempts.lostPredecessor({ commandId: 'failed', attemptNumber: 2, startedAt: new Date(), step: null, model: 'gemini-2.5-flash', sameActivity: true }), null);
   });
 });

@@ -62,7 +62,7 @@ describe('policy profiles', () => {
     for (const name of POLICY_PROFILE_NAMES) {
       const o = activityOptionsFor(getPolicyProfile(name));
       assert.ok(o.retry?.maximumAttempts && o.startToCloseTimeout && o.heartbeatTimeout, name);
-      assert.deepEqual(o.retry?.nonRetryableErrorTypes, ['invalid_input', 'auth', 'budget_exceeded', 'invalid_output']);
+      assert.deepEqual(o.retry?.nonRetryableErrorTypes, ['invalid_input', 'auth', 'budget_exceeded', 'invalid_output', 'approval_rejected', 'approval_timeout']);
     }
     assert.equal(getPolicyProfile('best_effort').deadLetter.enabled, false);
   });

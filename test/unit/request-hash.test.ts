@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { requestHash } from '../../api/request-hash';
+import { requestHash } from '../../commands/request-hash';
 
 describe('request hash', () => {
   it('is independent of key order at every depth', () => {

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../persistence/prisma-client';
 import type { PolicyProfile, PolicyProfileName } from '../runtime/policy/profiles';
 import { policyOverridesSchema, resolvePolicy } from '../runtime/policy/resolve';
-import { ApiError } from './errors';
+import { CommandSetupError } from './errors';
 
 /**
  * A command's policy: its profile, then the agent family's overrides from the
@@ -15,7 +15,7 @@ export async function policyForCommand(
   const config = await prisma.agentConfiguration.findUnique({ where: { name: command.agentFamily } });
   const overrides = policyOverridesSchema.safeParse(config?.policyOverrides ?? undefined);
   if (!overrides.success) {
-    throw new ApiError(500, 'agent_configuration_invalid', `agent_configurations row "${command.agentFamily}" has invalid policy_overrides`, {
+    throw new CommandSetupError(500, 'agent_configuration_invalid', `agent_configurations row "${command.agentFamily}" has invalid policy_overrides`, {
       fields: overrides.error.issues.map((i) => ({ path: `policy_overrides.${i.path.join('.')}`, code: i.code, message: i.message })),
     });
   }

@@ -1,11 +1,12 @@
 import type { PrismaClient, RuntimeCommand } from '../persistence/prisma-client';
 import { modelChainFor, type AgentFamily } from '../runtime/agents/registry';
 import { AGENT_COMMAND_WORKFLOW_TYPE, type AgentCommandWorkflowInput } from '../runtime/command';
+import type { RuntimeConfig } from '../runtime/config/schema';
 import type { PipelineWorkflowInput } from '../runtime/pipelines/contract';
 import type { PolicyProfile, PolicyProfileName } from '../runtime/policy/profiles';
 import { routeCommand } from '../runtime/router';
-import { policyForCommand } from './command-policy';
-import { ApiError } from './errors';
+import { CommandSetupError } from './errors';
+import { policyForCommand } from './policy-for-command';
 
 /** What differs between a first start and a restart of a closed command (a dead letter replayed as a new run). */
 export interface RestartOf {
@@ -26,6 +27,10 @@ export interface StartSettings {
   continueAsNewAfterEvents: number;
 }
 
+export function startSettingsFrom(config: Pick<RuntimeConfig, 'RUNTIME_DEAD_LETTER_THRESHOLD' | 'RUNTIME_PIPELINE_CONTINUE_AS_NEW_EVENTS'>): StartSettings {
+  return { deadLetterThreshold: config.RUNTIME_DEAD_LETTER_THRESHOLD, continueAsNewAfterEvents: config.RUNTIME_PIPELINE_CONTINUE_AS_NEW_EVENTS };
+}
+
 export async function workflowStartFor(
   prisma: PrismaClient,
   command: RuntimeCommand,
@@ -35,7 +40,7 @@ export async function workflowStartFor(
   const agentFamily = command.agentFamily as AgentFamily;
   const { deadLetterThreshold } = settings;
   const route = routeCommand(agentFamily, command.action);
-  if (!route) throw new ApiError(409, 'command_unroutable', `${agentFamily} has no action ${command.action} any more`, { agentFamily, action: command.action });
+  if (!route) throw new CommandSetupError(409, 'command_unroutable', `${agentFamily} has no action ${command.action} any more`, { agentFamily, action: command.action });
   const args: AgentCommandWorkflowInput = {
     commandId: command.id,
     agentFamily,
