@@ -99,7 +99,7 @@ describe('typed client and admin CLI against the real API', function () {
     }
   });
 
-  it('the CLI submits and waits, shows attempts as a table, lists and replays dead letters', async () => {
+  it('the CLI submits and waits, shows attempts as a table, lists, shows, replays and discards dead letters', async () => {
     const exec = (args: string[]) => runCli(h.apiUrl, args);
     const submitted = await exec(['--json', 'submit', '--family', 'trend_watch', '--action', 'refresh', '--input', '{"keywords":["cli"]}', '--wait']);
     assert.equal(submitted.code, 0, submitted.stderr);
@@ -120,6 +120,17 @@ describe('typed client and admin CLI against the real API', function () {
     assert.equal(replay.code, 0, replay.stderr);
     assert.match(replay.stdout, /^signalled \(replay client-/);
     await until('replayed', () => h.prisma.runtimeDeadLetter.findFirst({ where: { commandId: parked.commandId, status: 'replayed' } }));
+    const another = JSON.parse((await exec(['--json', 'submit', '--family', 'trend_watch', '--action', 'refresh', '--input', '{"keywords":["cli-2"],"scenario":"status:400:1"}', '--wait'])).stdout);
+    const shown = await exec(['--json', 'dlq', 'show', another.commandId]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual([JSON.parse(shown.stdout).status, JSON.parse(shown.stdout).errorClass], ['parked', 'invalid_input']);
+    const discarded = await exec(['--json', 'dlq', 'discard', another.commandId, '--reason', 'not needed any more']);
+    assert.equal(discarded.code, 0, discarded.stderr);
+    assert.equal(JSON.parse(discarded.stdout).commandId, another.commandId);
+    await until('discarded', () => h.prisma.runtimeDeadLetter.findFirst({ where: { commandId: another.commandId, status: 'discarded' } }));
+    const discardAgain = await exec(['dlq', 'discard', another.commandId, '--reason', 'twice']);
+    assert.equal(discardAgain.code, 1, 'the API refuses: exit 1');
+    assert.match(discardAgain.stderr, /^409 /);
     const slow = await new RuntimeClient({ baseUrl: h.apiUrl }).submit({ agentFamily: 'trend_watch', action: 'scan', input: { keywords: ['watch'], scenario: 'slow:2000' } });
     const watched = await exec(['watch', slow.commandId]);
     assert.equal(watched.code, 0, watched.stderr);
