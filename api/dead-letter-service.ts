@@ -62,6 +62,8 @@ export class DeadLetterService {
       return { commandId, replayId, outcome: 'duplicate' };
     }
     const dl = await this.get(commandId);
+    // The same replay id raced in through the Temporal UI and is already under way (or done): a repeat, not a conflict.
+    if (dl.lastReplayId === replayId) return { commandId, replayId, outcome: 'duplicate' };
     if (dl.status !== 'parked' && dl.status !== 'expired') {
       throw new ApiError(409, 'dead_letter_not_replayable', `Dead letter is ${dl.status}; only parked or expired dead letters can be replayed`, {
         status: dl.status,
