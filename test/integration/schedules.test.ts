@@ -7,6 +7,7 @@ import { request } from '../support/http';
 import { runCli } from '../support/cli';
 import { SseClient } from '../support/sse-client';
 import { until } from '../support/until';
+import { recordHistory } from '../support/record-history';
 
 const ADMIN = { 'X-Actor': 'ops@startinsight.io' };
 /** Yearly at 03:00 on 1 January: never fires during a test. */
@@ -132,6 +133,10 @@ describe('Temporal Schedules from agent_configurations', function () {
     assert.equal(attempts.length, 1);
     assert.equal(runs[0]!.status, 'completed');
     assert.equal(log?.status, 'succeeded');
+    // The firing workflow closes once its command has; its history guards scheduledCommandWorkflow.
+    const firingId = fired.idempotencyKey!.replace(/^schedule:/, '');
+    await h.client.workflow.getHandle(firingId).result();
+    recordHistory(h, firingId, 'scheduled-command-fired');
     const events = await SseClient.open(`${h.apiUrl}/admin/runtime/events?commandId=${fired.id}&since=0`);
     try {
       await until('command.succeeded event', () => events.eventsFor(fired.id).some((e) => e.type === 'command.succeeded'));

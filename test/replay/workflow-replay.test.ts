@@ -1,32 +1,67 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { bundleForReplay, describeDivergence, REGISTERED_WORKFLOW_TYPES, REQUIRED_SCENARIOS, replayHistoryFile, runReplayGate } from '../../release/replay-gate';
 import { WORKFLOWS_PATH } from '../../workers/create-worker';
-import { HISTORIES_DIR } from '../support/paths';
+import { HISTORIES_DIR, REPO_ROOT } from '../support/paths';
 
 /*
  * Every committed history must replay against the current workflow code. A change to workflow
- * logic that is not guarded by patched() makes the history diverge and this test names it.
- * Record new histories with `RECORD_HISTORIES=1 npm test` (see README).
+ * logic that is not guarded by patched() makes the history diverge and this test names the
+ * history and the event. Record new histories with `npm run histories:record` (see README).
  */
 describe('workflow replay over recorded histories', function () {
   this.timeout(120_000);
   const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
+  let bundle: WorkflowBundle;
+  before(async () => {
+    bundle = await bundleForReplay(WORKFLOWS_PATH);
+  });
 
-  it('has recorded histories to replay', () => {
-    assert.ok(files.length > 0, `no histories in ${HISTORIES_DIR}`);
+  it('covers every registered workflow type and the required scenarios', async () => {
+    const report = await runReplayGate({ workflowsPath: WORKFLOWS_PATH, historiesDir: HISTORIES_DIR });
+    assert.deepEqual(report.missingWorkflowTypes, [], `no history for ${report.missingWorkflowTypes.join(', ')}`);
+    assert.deepEqual(report.missingScenarios, [], `no history shows ${report.missingScenarios.join(', ')}`);
+    assert.equal(new Set(report.histories.map((h) => h.workflowType)).size, REGISTERED_WORKFLOW_TYPES.length);
+    assert.ok(REQUIRED_SCENARIOS.length > 0);
   });
 
   for (const file of files) {
     it(`replays ${file} without nondeterminism`, async () => {
-      const history = historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
-      try {
-        await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, file);
-      } catch (err) {
-        throw new Error(`history ${file} no longer replays: ${err instanceof Error ? err.message : String(err)}`);
-      }
+      const result = await replayHistoryFile(bundle, path.join(HISTORIES_DIR, file));
+      assert.ok(result.ok, describeDivergence(result));
     });
   }
+
+  describe('a workflow change without patched()', () => {
+    // A copy of the compiled code inside the repository, so its imports still resolve.
+    const planted = path.join(REPO_ROOT, 'test-output', 'planted-replay');
+    after(() => rmSync(planted, { recursive: true, force: true }));
+
+    it('fails the gate naming the history and the diverging event', async () => {
+      rmSync(planted, { recursive: true, force: true });
+      cpSync(path.join(REPO_ROOT, 'dist'), path.join(planted, 'dist'), { recursive: true });
+      const workflowFile = path.join(planted, 'dist', 'workflows', 'agent-command.js');
+      const code = readFileSync(workflowFile, 'utf8');
+      const anchor = 'await dead_letter_parking_1.projections.recordRunStarted(';
+      assert.ok(code.includes(anchor), 'the compiled workflow changed shape; update the planted edit');
+      // An unguarded extra activity call before the first one: what an engineer might add in a hurry.
+      writeFileSync(workflowFile, code.replace(anchor, `await dead_letter_parking_1.projections.recordRunStarted({ ...run, workflowType: 'planted', taskQueue: info.taskQueue }); ${anchor}`));
+      const report = await runReplayGate({ workflowsPath: path.join(planted, 'dist', 'workflows', 'index.js'), historiesDir: HISTORIES_DIR });
+      assert.equal(report.ok, false);
+      const broken = report.histories.find((h) => h.file === 'agent-command-succeeded.json')!;
+      assert.equal(broken.ok, false);
+      const line = describeDivergence(broken);
+      assert.match(line, /history agent-command-succeeded\.json \(agentCommandWorkflow\)/);
+      assert.match(line, /event \d+ \(ActivityTaskScheduled/);
+      assert.match(line, /TMPRL1100/);
+      // The planted call matches the history's recordRunStarted; the original one then meets the
+      // history's first agent attempt, and that is the event named.
+      assert.equal(broken.divergence!.eventType, 'ActivityTaskScheduled');
+      assert.match(broken.divergence!.message, /executeAgentAttempt/);
+      // Pipelines never ran this code path: they still replay.
+      assert.ok(report.histories.filter((h) => h.workflowType === 'pipelineWorkflow').every((h) => h.ok));
+    });
+  });
 });
