@@ -75,7 +75,22 @@ export function stringKey(
   return { schema, allowed, defaultText: defaultValue, ...docs };
 }
 
+/** A string that may stay unset: unset means "feature off" (the description says which). */
+export function optionalStringKey(pattern: RegExp, allowed: string, docs: Docs): ConfigKeySpec<string | undefined> {
+  const schema = z.preprocess(unset, z.string().regex(pattern, { error: `expected ${allowed}` }).optional()) as z.ZodType<string | undefined>;
+  return { schema, allowed: `${allowed}, or unset`, defaultText: undefined, ...docs };
+}
+
 export function urlKey(defaultValue: string | undefined, protocols: readonly string[], docs: Docs): ConfigKeySpec<string> {
+  return urlSpec(defaultValue, protocols, false, docs) as ConfigKeySpec<string>;
+}
+
+/** A URL that may stay unset: unset means "feature off" (the description says which). */
+export function optionalUrlKey(protocols: readonly string[], docs: Docs): ConfigKeySpec<string | undefined> {
+  return urlSpec(undefined, protocols, true, docs);
+}
+
+function urlSpec(defaultValue: string | undefined, protocols: readonly string[], optional: boolean, docs: Docs): ConfigKeySpec<string | undefined> {
   const allowed = `URL with scheme ${protocols.map((p) => `${p}//`).join(' or ')}`;
   const base = z.string().refine(
     (v) => {
@@ -87,8 +102,8 @@ export function urlKey(defaultValue: string | undefined, protocols: readonly str
     },
     { error: `expected a ${allowed}` },
   );
-  const schema = z.preprocess(unset, defaultValue === undefined ? base : base.default(defaultValue)) as z.ZodType<string>;
-  return { schema, allowed, defaultText: defaultValue, ...docs };
+  const schema = z.preprocess(unset, optional ? base.optional() : defaultValue === undefined ? base : base.default(defaultValue)) as z.ZodType<string | undefined>;
+  return { schema, allowed: optional ? `${allowed}, or unset` : allowed, defaultText: defaultValue, ...docs };
 }
 
 /** A JSON value checked by `schema`; unset means "none" (the caller's defaults apply). */

@@ -2,7 +2,7 @@ import { POLICY_PROFILE_NAMES } from '../policy/profiles';
 import { DEFAULT_MEMORY_MAX_BYTES } from '../memory';
 import { DEFAULT_CONTINUE_AS_NEW_EVENTS } from '../pipelines/contract';
 import { DEFAULT_PROMPT_OVERHEAD_TOKENS, priceTableSchema } from '../pricing';
-import { boolKey, enumKey, intKey, jsonKey, optionalIntKey, stringKey, urlKey, type ConfigKeySpec } from './keys';
+import { boolKey, enumKey, intKey, jsonKey, optionalIntKey, optionalStringKey, optionalUrlKey, stringKey, urlKey, type ConfigKeySpec } from './keys';
 
 /** The pinned OpenClaw gateway; must match toolchain/openclaw/package-lock.json (a test checks). */
 export const PINNED_OPENCLAW_VERSION = '2026.9.6';
@@ -92,6 +92,43 @@ export const CONFIG_KEYS = {
   RUNTIME_MAX_INPUT_BYTES: intKey(65536, 1024, 1048576, {
     description: 'Largest accepted command request body, in bytes; larger answers 413.',
     production: 'Keep small: inputs travel through Temporal history (2 MB per payload limit).',
+  }),
+  RUNTIME_MAX_ADMIN_BODY_BYTES: intKey(16384, 1024, 1048576, {
+    description: 'Largest accepted request body under /admin/runtime/*, in bytes (replay reasons, notes, filters); larger answers 413.',
+    production: 'Keep small: admin bodies are a few fields.',
+  }),
+  RUNTIME_MAX_JSON_DEPTH: intKey(32, 2, 256, {
+    description: 'Deepest nesting of objects and arrays a JSON request body may have; deeper answers 400 json_too_deep before the body is parsed.',
+    production: 'Keep: command inputs are shallow; deep nesting only costs parser and validator time.',
+  }),
+  RUNTIME_AUTH_JWT_SECRET: optionalStringKey(/^\S{32,512}$/, '32-512 non-space characters', {
+    description: 'HS256 shared secret of the identity provider (Supabase: Settings > API > JWT secret). Unset: HS256 tokens are refused.',
+    production: 'From the secret store; or leave unset and use RUNTIME_AUTH_JWKS_URL (asymmetric keys).',
+    secret: true,
+  }),
+  RUNTIME_AUTH_JWKS_URL: optionalUrlKey(['https:', 'http:'], {
+    description: 'JWKS of the identity provider for RS256/ES256 tokens (Supabase: https://<project>.supabase.co/auth/v1/.well-known/jwks.json), fetched and cached. Unset: asymmetric tokens are refused.',
+    production: 'https:// only.',
+  }),
+  RUNTIME_AUTH_JWKS_CACHE_SECONDS: intKey(600, 10, 86400, {
+    description: 'How long fetched JWKS keys are trusted before they are fetched again (a token with an unknown kid refetches at once, at most every 30 s).',
+    production: 'Keep 600: key rotation shows up within 10 minutes.',
+  }),
+  RUNTIME_AUTH_JWT_ISSUER: optionalStringKey(/^\S{1,512}$/, '1-512 non-space characters', {
+    description: 'Required iss claim of JWTs (Supabase: https://<project>.supabase.co/auth/v1). Unset: iss is not checked.',
+    production: 'Set it: it stops tokens of another project signed with a shared key.',
+  }),
+  RUNTIME_AUTH_JWT_AUDIENCE: stringKey('authenticated', /^\S{1,512}$/, '1-512 non-space characters', {
+    description: 'Required aud claim of JWTs (Supabase signs user tokens for authenticated).',
+    production: 'authenticated for Supabase.',
+  }),
+  RUNTIME_RATE_LIMIT_IP_PER_MINUTE: intKey(1200, 1, 10000000, {
+    description: 'Requests one client IP may make per minute (all routes but /healthz and /readyz), counted in Redis across API replicas; beyond it 429 with Retry-After.',
+    production: 'Above what a NAT of legitimate clients sends; the per-identity limit is the finer one.',
+  }),
+  RUNTIME_RATE_LIMIT_PRINCIPAL_PER_MINUTE: intKey(600, 1, 10000000, {
+    description: 'Requests one authenticated identity (API key or token subject) may make per minute, counted in Redis across API replicas; beyond it 429 with Retry-After.',
+    production: 'Size to the busiest machine client; when Redis is down each replica enforces it alone.',
   }),
   DATABASE_URL: urlKey('postgresql://root@127.0.0.1:5432/startinsight_runtime', ['postgresql:', 'postgres:'], {
     description: 'PostgreSQL for the projections (runtime_* tables) and agent configuration.',
