@@ -207,6 +207,10 @@ describe('pipelines: a worker killed between steps', function () {
       assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
       const { commandId, workflowId } = submitted.body as { commandId: string; workflowId: string };
       await until('step 2 finished', () => h.prisma.runtimeCommandAttempt.findFirst({ where: { commandId, step: 'analyse', status: 'succeeded' } }), 120_000);
+      // The attempt row says succeeded before Temporal has the activity's completion; killing in
+      // between loses the completion and step 2 re-attaches (a second row). Wait for the workflow
+      // itself to move on to step 3, which it records only after it has step 2's result.
+      await until('the workflow moved to step 3', () => h.prisma.runtimeWorkflowRun.findFirst({ where: { commandId, currentStep: 'report' } }), 60_000);
       first.child.kill('SIGKILL');
       await first.exited;
 
