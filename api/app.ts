@@ -22,6 +22,15 @@ import { commandApprovalRoutes } from './routes/command-approvals';
 import { adminScheduleRoutes } from './routes/admin-schedules';
 import { ScheduleService } from './schedule-service';
 import { commandRoutes } from './routes/commands';
+import type { Redis } from 'ioredis';
+import { ApiKeyStore } from '../persistence/api-keys';
+import { RequestBudget } from './abuse/rate-limiter';
+import { boundedJsonBody } from './abuse/body-limits';
+import { AccessAudit } from './auth/access-audit';
+import { accessControl } from './auth/access-control';
+import { Authenticator } from './auth/authenticator';
+import { createJwtVerifier } from './auth/jwt-verifier';
+import { adminApiKeyRoutes } from './routes/admin-api-keys';
 
 export interface AppDeps {
   config: RuntimeConfig;
@@ -32,6 +41,8 @@ export interface AppDeps {
   /** One Redis connection per SSE client. */
   openEventReader: () => EventReader;
   metrics: Registry;
+  /** Rate-limit counters, shared by every API replica (fail-safe when Redis is down). */
+  redis: Redis;
 }
 
 export type RuntimeApp = Express & {
@@ -45,7 +56,18 @@ export function createApp(deps: AppDeps): RuntimeApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(express.json({ limit: deps.config.RUNTIME_MAX_INPUT_BYTES, strict: true }));
+  if (deps.config.API_TRUST_PROXY_HOPS > 0) app.set('trust proxy', deps.config.API_TRUST_PROXY_HOPS);
+  const apiKeys = new ApiKeyStore(deps.prisma);
+  const budgetPrefix = `${deps.config.REDIS_KEY_PREFIX}ratelimit`;
+  app.use(
+    accessControl({
+      authenticator: new Authenticator(createJwtVerifier(deps.config), apiKeys),
+      audit: new AccessAudit(deps.prisma, deps.logger),
+      ipBudget: new RequestBudget(deps.redis, `${budgetPrefix}:ip`, deps.config.RUNTIME_RATE_LIMIT_IP_PER_MINUTE),
+      principalBudget: new RequestBudget(deps.redis, `${budgetPrefix}:principal`, deps.config.RUNTIME_RATE_LIMIT_PRINCIPAL_PER_MINUTE),
+    }),
+  );
+  app.use(boundedJsonBody({ commandBytes: deps.config.RUNTIME_MAX_INPUT_BYTES, adminBytes: deps.config.RUNTIME_MAX_ADMIN_BODY_BYTES, maxDepth: deps.config.RUNTIME_MAX_JSON_DEPTH }));
 
   const startSettings = startSettingsFrom(deps.config);
   const dispatcher = new CommandDispatcher({
@@ -101,6 +123,7 @@ export function createApp(deps: AppDeps): RuntimeApp {
     logger: deps.logger,
   });
   app.use(adminSloRoutes({ slo }));
+  app.use(adminApiKeyRoutes({ prisma: deps.prisma, apiKeys }));
   app.use(docsRoutes());
   const alerts = new AlertMonitor({
     slo,

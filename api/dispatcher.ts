@@ -17,6 +17,10 @@ export interface SubmitRequest {
   traceId: string;
   /** Set by POST /v1/commands/:id/replay: the command this one re-runs. */
   replayOfCommandId?: string;
+  /** The verified identity submitting (runtime_commands.submitted_by). */
+  submittedBy: string;
+  /** The tenant the command belongs to: the client's own, or the re-run command's. */
+  ownerTenant: string | null;
 }
 
 export interface SubmitResult {
@@ -48,10 +52,12 @@ export class CommandDispatcher {
 
   async submit(req: SubmitRequest): Promise<SubmitResult> {
     const policyProfile = req.envelope.policyProfile ?? this.deps.defaultProfile;
-    const hash = requestHash({ ...req.envelope, policyProfile, replayOf: req.replayOfCommandId ?? null });
+    // The tenant is part of the request, so another tenant's repeat of a key is a conflict, never
+    // its command; left out when none, so hashes of commands from before tenants still match.
+    const hash = requestHash({ ...req.envelope, policyProfile, replayOf: req.replayOfCommandId ?? null, ...(req.ownerTenant ? { tenant: req.ownerTenant } : {}) });
     if (req.idempotencyKey) {
       const existing = await this.deps.prisma.runtimeCommand.findUnique({ where: { idempotencyKey: req.idempotencyKey } });
-      if (existing) return this.repeat(existing, hash);
+      if (existing) return this.repeat(existing, hash, req.ownerTenant);
     }
     const commandId = randomUUID();
     let command: RuntimeCommand;
@@ -70,13 +76,15 @@ export class CommandDispatcher {
           status: 'accepted',
           shadow: this.deps.shadow,
           replayOfCommandId: req.replayOfCommandId ?? null,
+          ownerTenant: req.ownerTenant,
+          submittedBy: req.submittedBy,
         },
       });
     } catch (err) {
       // Two requests with one key raced; the loser answers like a repeat.
       if (req.idempotencyKey && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
         const winner = await this.deps.prisma.runtimeCommand.findUniqueOrThrow({ where: { idempotencyKey: req.idempotencyKey } });
-        return this.repeat(winner, hash);
+        return this.repeat(winner, hash, req.ownerTenant);
       }
       throw err;
     }
@@ -93,7 +101,11 @@ export class CommandDispatcher {
     return { command, created: true };
   }
 
-  private async repeat(existing: RuntimeCommand, hash: string): Promise<SubmitResult> {
+  private async repeat(existing: RuntimeCommand, hash: string, tenant: string | null): Promise<SubmitResult> {
+    if (existing.ownerTenant !== tenant && tenant !== null) {
+      // Another tenant's key: refuse without naming its command.
+      throw new ApiError(409, 'idempotency_conflict', 'This Idempotency-Key is already in use; choose another');
+    }
     if (existing.requestHash !== hash) {
       throw new ApiError(409, 'idempotency_conflict', 'This Idempotency-Key was used with a different request body', {
         commandId: existing.id,

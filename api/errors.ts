@@ -45,7 +45,7 @@ export function parseOrReject<T>(schema: z.ZodType<T>, value: unknown, prefix: s
 }
 
 /** body-parser's errors carry a `type`; map the ones a client can cause to 4xx answers. */
-function fromBodyParser(err: { type?: string; limit?: number }): ApiError | undefined {
+function fromBodyParser(err: { type?: string; limit?: number; status?: unknown; message?: unknown }): ApiError | undefined {
   switch (err.type) {
     case 'entity.too.large':
       return new ApiError(413, 'payload_too_large', `Request body exceeds ${err.limit} bytes`, { limitBytes: err.limit });
@@ -57,8 +57,17 @@ function fromBodyParser(err: { type?: string; limit?: number }): ApiError | unde
     case 'request.aborted':
       return new ApiError(400, 'request_aborted', 'Request was aborted by the client');
     default:
-      return undefined;
+      return fromHttpError(err);
   }
+}
+
+/**
+ * Express and its router raise http-errors for requests they cannot even route, e.g. a path whose
+ * percent-encoding does not decode (400). Those a client caused (4xx) are answered as such.
+ */
+function fromHttpError(err: { status?: unknown; message?: unknown }): ApiError | undefined {
+  if (typeof err.status !== 'number' || err.status < 400 || err.status > 499) return undefined;
+  return err instanceof URIError ? new ApiError(400, 'invalid_path', 'The request path is not valid percent-encoded UTF-8') : new ApiError(err.status, 'bad_request', typeof err.message === 'string' ? err.message.slice(0, 200) : 'Bad request');
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {

@@ -4,6 +4,7 @@ import { loadConfigOrExit } from '../infra/config';
 import { createEventPublisher, eventReaderFactory } from '../infra/events/from-config';
 import { createMetricsRegistry } from '../infra/metrics';
 import { createLogger } from '../infra/logger';
+import { createRedis } from '../infra/redis';
 import { createPrismaClient } from '../persistence/prisma-client';
 import { createApp } from './app';
 
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const metrics = createMetricsRegistry('api');
   const events = createEventPublisher(config, logger, metrics);
-  const app = createApp({ config, prisma, temporal, logger, events, openEventReader: eventReaderFactory(config, logger), metrics });
+  const redis = createRedis(config.REDIS_URL, logger, 'rate-limits');
+  const app = createApp({ config, prisma, temporal, logger, events, openEventReader: eventReaderFactory(config, logger), metrics, redis });
 
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.API_PORT, config.API_HOST, () => resolve(s));
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     app.closeEventStreams();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.on('close', () => resolve()));
-    await Promise.allSettled([events.close(), prisma.$disconnect(), connection.close()]);
+    await Promise.allSettled([events.close(), prisma.$disconnect(), connection.close(), redis.quit()]);
     logger.info('api stopped');
     process.exit(0);
   };

@@ -17,6 +17,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import { OpenClawGatewayClient } from '../activities/openclaw/gateway-client';
 import { agentSessionKey } from '../activities/openclaw/protocol';
 import { AGENT_FAMILIES } from '../runtime/agents/registry';
+import { signDevToken } from '../infra/dev-token';
 import { createTestDatabase, type TestDatabase } from '../test/support/database-fixture';
 import { startGatewayFixture, type GatewayFixture } from '../test/support/gateway-fixture';
 import { deleteRedisKeys } from '../test/support/redis-fixture';
@@ -111,6 +112,11 @@ async function startRuntime(kind: 'instant' | 'real', env: NodeJS.ProcessEnv, ta
 
 const COMMAND_BODY = JSON.stringify({ agentFamily: 'research', action: 'investigate', input: { question: 'Who buys heat pumps? (benchmark)' } });
 
+// The API verifies a JWT on every request, as in production; budgets are lifted so the load is not refused.
+const BENCH_JWT_SECRET = `bench-${randomUUID()}`;
+const BENCH_AUTH_ENV = { RUNTIME_AUTH_JWT_SECRET: BENCH_JWT_SECRET, RUNTIME_RATE_LIMIT_IP_PER_MINUTE: '10000000', RUNTIME_RATE_LIMIT_PRINCIPAL_PER_MINUTE: '10000000' };
+let benchToken: Promise<string> | undefined;
+
 /** POST /v1/commands with a fresh Idempotency-Key; returns the command id and the HTTP time. */
 async function submit(apiUrl: string): Promise<{ ok: boolean; status: number; commandId?: string; submitMs: number; submittedAt: number }> {
   const submittedAt = Date.now();
@@ -118,7 +124,7 @@ async function submit(apiUrl: string): Promise<{ ok: boolean; status: number; co
   try {
     const res = await fetch(`${apiUrl}/v1/commands`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${randomUUID()}` },
+      headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${randomUUID()}`, authorization: `Bearer ${await (benchToken ??= signDevToken(BENCH_JWT_SECRET, { sub: 'bench', role: 'operator' }))}` },
       body: COMMAND_BODY,
     });
     const body = (await res.json()) as { commandId?: string };
@@ -254,6 +260,7 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
     REDIS_KEY_PREFIX: `si-bench-${process.pid}:`,
     WORKER_METRICS_PORT: '0',
     LOG_LEVEL: 'info',
+    ...BENCH_AUTH_ENV,
   };
   say('Mode A: starting the runtime worker (instant gateway) and API');
   let procs = await startRuntime('instant', env, 'A');
@@ -448,6 +455,7 @@ async function modeB(results: BenchResults, temporalAddress: string, temporalPid
     REDIS_KEY_PREFIX: `si-bench-${process.pid}:`,
     WORKER_METRICS_PORT: '0',
     LOG_LEVEL: 'info',
+    ...BENCH_AUTH_ENV,
   };
   say('Mode B: starting the runtime worker (real gateway client) and API');
   const procs = await startRuntime('real', env, 'B');

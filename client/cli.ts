@@ -13,7 +13,7 @@ const program = new Command()
   .name('si-runtime')
   .description('StartInsight Runtime: submit commands, follow them, handle dead letters')
   .option('--url <url>', 'API base URL', process.env.SI_RUNTIME_URL ?? 'http://127.0.0.1:8080')
-  .option('--actor <who>', 'your name for the audit trail (admin commands)', process.env.SI_RUNTIME_ACTOR)
+  .option('--token <token>', 'bearer token: a JWT or a service API key (default: $SI_RUNTIME_TOKEN)', process.env.SI_RUNTIME_TOKEN)
   .option('--json', 'print JSON instead of tables')
   .showHelpAfterError()
   .exitOverride();
@@ -27,8 +27,8 @@ const json = (text: string) => {
 };
 
 function client(): RuntimeClient {
-  const o = program.opts<{ url: string; actor?: string }>();
-  return new RuntimeClient({ baseUrl: o.url, ...(o.actor ? { actor: o.actor } : {}) });
+  const o = program.opts<{ url: string; token?: string }>();
+  return new RuntimeClient({ baseUrl: o.url, ...(o.token ? { token: o.token } : {}) });
 }
 
 function out(value: unknown, human: () => string): void {

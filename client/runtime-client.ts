@@ -14,8 +14,8 @@ import { readSse } from './sse';
  */
 export interface RuntimeClientOptions {
   baseUrl: string;
-  /** X-Actor for admin calls (the audit trail's "who"). */
-  actor?: string;
+  /** Bearer token: a Supabase JWT or a service API key (sik_...). Its identity is the audit trail's "who". */
+  token?: string;
   headers?: Record<string, string>;
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
@@ -144,11 +144,11 @@ export class RuntimeClient {
   replayDeadLetter(commandId: string, body: { reason: string; replayId?: string; inputPatch?: Record<string, unknown> }): Promise<{ outcome: 'signalled' | 'started' | 'duplicate'; replayId: string }> {
     // A replay id makes the replay at-most-once, so it may be retried safely.
     const withId = { ...body, replayId: body.replayId ?? `client-${randomUUID()}` };
-    return this.call({ method: 'POST', path: `/admin/runtime/dead-letters/${encodeURIComponent(commandId)}/replay`, body: withId, headers: this.actorHeaders(), idempotent: true });
+    return this.call({ method: 'POST', path: `/admin/runtime/dead-letters/${encodeURIComponent(commandId)}/replay`, body: withId, idempotent: true });
   }
 
   bulkReplayDeadLetters(body: { filter?: Omit<DeadLetterFilter, 'status'>; reason: string; limit?: number }): Promise<{ jobId: string; requested: number; failed: unknown[]; items: unknown[] }> {
-    return this.call({ method: 'POST', path: '/admin/runtime/dead-letters/replay', body, headers: this.actorHeaders(), idempotent: false });
+    return this.call({ method: 'POST', path: '/admin/runtime/dead-letters/replay', body, idempotent: false });
   }
 
   replayJob(jobId: string): Promise<{ summary: Record<string, number>; notCompleted: { commandId: string }[] }> {
@@ -156,7 +156,7 @@ export class RuntimeClient {
   }
 
   discardDeadLetter(commandId: string, reason: string): Promise<{ commandId: string; outcome: string }> {
-    return this.call({ method: 'POST', path: `/admin/runtime/dead-letters/${encodeURIComponent(commandId)}/discard`, body: { reason }, headers: this.actorHeaders(), idempotent: false });
+    return this.call({ method: 'POST', path: `/admin/runtime/dead-letters/${encodeURIComponent(commandId)}/discard`, body: { reason }, idempotent: false });
   }
 
   // --------------------------------------------------------------- schedules
@@ -166,20 +166,20 @@ export class RuntimeClient {
   }
 
   syncSchedules(dryRun = false): Promise<SyncReport> {
-    return this.call({ method: 'POST', path: `/admin/runtime/schedules/sync${query({ dryRun: String(dryRun) })}`, headers: this.actorHeaders(), idempotent: true });
+    return this.call({ method: 'POST', path: `/admin/runtime/schedules/sync${query({ dryRun: String(dryRun) })}`, idempotent: true });
   }
 
   pauseSchedule(name: string, note: string): Promise<ScheduleView> {
-    return this.call({ method: 'POST', path: `/admin/runtime/schedules/${encodeURIComponent(name)}/pause`, body: { note }, headers: this.actorHeaders(), idempotent: true });
+    return this.call({ method: 'POST', path: `/admin/runtime/schedules/${encodeURIComponent(name)}/pause`, body: { note }, idempotent: true });
   }
 
   unpauseSchedule(name: string, note: string): Promise<ScheduleView> {
-    return this.call({ method: 'POST', path: `/admin/runtime/schedules/${encodeURIComponent(name)}/unpause`, body: { note }, headers: this.actorHeaders(), idempotent: true });
+    return this.call({ method: 'POST', path: `/admin/runtime/schedules/${encodeURIComponent(name)}/unpause`, body: { note }, idempotent: true });
   }
 
   /** Not retried: a repeated trigger would fire twice. */
   triggerSchedule(name: string, overlap?: string): Promise<{ name: string; triggered: true }> {
-    return this.call({ method: 'POST', path: `/admin/runtime/schedules/${encodeURIComponent(name)}/trigger`, body: overlap ? { overlap } : {}, headers: this.actorHeaders(), idempotent: false });
+    return this.call({ method: 'POST', path: `/admin/runtime/schedules/${encodeURIComponent(name)}/trigger`, body: overlap ? { overlap } : {}, idempotent: false });
   }
 
   // ---------------------------------------------------------- service levels
@@ -201,7 +201,7 @@ export class RuntimeClient {
     const params = query({ ...filter, type: filter.type?.join(',') });
     while (!opts.signal?.aborted) {
       try {
-        const headers: Record<string, string> = { accept: 'text/event-stream', ...this.opts.headers };
+        const headers: Record<string, string> = { accept: 'text/event-stream', ...this.authHeaders(), ...this.opts.headers };
         if (lastEventId) headers['Last-Event-ID'] = lastEventId;
         // Last-Event-ID wins over `since` on the server, so a resumed stream continues where it was.
         const res = await fetch(`${this.baseUrl}/admin/runtime/events${params}`, { headers, signal: opts.signal });
@@ -224,9 +224,8 @@ export class RuntimeClient {
 
   // ---------------------------------------------------------------- plumbing
 
-  private actorHeaders(): Record<string, string> {
-    if (!this.opts.actor) throw new Error('admin calls need an actor: new RuntimeClient({ baseUrl, actor })');
-    return { 'X-Actor': this.opts.actor };
+  private authHeaders(): Record<string, string> {
+    return this.opts.token ? { Authorization: `Bearer ${this.opts.token}` } : {};
   }
 
   private async call<T>(c: CallOptions): Promise<T> {
@@ -235,7 +234,7 @@ export class RuntimeClient {
       try {
         res = await fetch(`${this.baseUrl}${c.path}`, {
           method: c.method,
-          headers: { ...(c.body !== undefined ? { 'content-type': 'application/json' } : {}), ...this.opts.headers, ...c.headers },
+          headers: { ...(c.body !== undefined ? { 'content-type': 'application/json' } : {}), ...this.authHeaders(), ...this.opts.headers, ...c.headers },
           body: c.body === undefined ? undefined : JSON.stringify(c.body),
         });
       } catch (err) {

@@ -32,6 +32,10 @@ export class ApiKeyStore {
     return r.count > 0;
   }
 
+  get(id: string): Promise<ApiKeyRow | null> {
+    return this.prisma.runtimeApiKey.findUnique({ where: { id }, omit: { secretHash: true } });
+  }
+
   list(): Promise<ApiKeyRow[]> {
     return this.prisma.runtimeApiKey.findMany({ orderBy: { createdAt: 'asc' }, omit: { secretHash: true } });
   }

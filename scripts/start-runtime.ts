@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -6,6 +7,7 @@ import { OpenClawGatewayClient } from '../activities/openclaw/gateway-client';
 import { ensureDatabase } from '../persistence/database';
 import { applyMigrations } from '../persistence/migrations';
 import { parseConfig, ConfigError } from '../runtime/config/load';
+import { signDevToken } from '../infra/dev-token';
 
 /*
  * `npm start`: the whole runtime on one machine with embedded defaults. Starts, in order, the
@@ -84,7 +86,12 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
-  const env = { ...process.env };
+  // Without an identity provider configured, a local secret is made up so the runtime is
+  // reachable at once; the admin token signed with it is printed below (never in production:
+  // there RUNTIME_AUTH_JWT_SECRET or RUNTIME_AUTH_JWKS_URL comes from the secret store).
+  const devSecret = config.RUNTIME_AUTH_JWT_SECRET ?? (config.RUNTIME_AUTH_JWKS_URL ? undefined : randomBytes(32).toString('hex'));
+  const env = { ...process.env, ...(devSecret ? { RUNTIME_AUTH_JWT_SECRET: devSecret } : {}) };
+  const adminToken = devSecret ? await signDevToken(devSecret, { sub: 'local-admin', role: 'admin' }) : undefined;
   const node = process.execPath;
   const temporalUiPort = process.env.TEMPORAL_UI_PORT ?? '8233';
   const [temporalHost, temporalPort] = config.TEMPORAL_ADDRESS.split(':') as [string, string];
@@ -146,23 +153,25 @@ async function main(): Promise<void> {
   say(`  Events (SSE) ${apiUrl}/admin/runtime/events   (curl -N; filters: commandId, agentFamily, type)`);
   say(`  Metrics      ${apiUrl}/metrics, worker http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics; SLO ${apiUrl}/admin/runtime/slo`);
   say(`  Logs         ${logDir}`);
+  if (adminToken) say(`  Admin token  export SI_RUNTIME_TOKEN=${adminToken}   (12 h; send as Authorization: Bearer)`);
 
-  if (process.env.START_DEMO_COMMAND !== 'false') await demoCommand(apiUrl);
+  if (process.env.START_DEMO_COMMAND !== 'false' && adminToken) await demoCommand(apiUrl, adminToken);
   say('press Ctrl-C to stop');
 }
 
 /** Proves the stack end to end right away, the same way a client would. */
-async function demoCommand(apiUrl: string): Promise<void> {
+async function demoCommand(apiUrl: string, token: string): Promise<void> {
+  const authorization = `Bearer ${token}`;
   const submit = await fetch(`${apiUrl}/v1/commands`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'Idempotency-Key': `start-demo-${Date.now()}` },
+    headers: { 'content-type': 'application/json', 'Idempotency-Key': `start-demo-${Date.now()}`, authorization },
     body: JSON.stringify({ agentFamily: 'market_insight', action: 'scan', input: { market: 'EU residential solar' } }),
   });
   const accepted = (await submit.json()) as { commandId: string; statusUrl: string };
   say(`demo command submitted: ${submit.status} ${accepted.commandId}`);
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    const res = await fetch(`${apiUrl}${accepted.statusUrl}`);
+    const res = await fetch(`${apiUrl}${accepted.statusUrl}`, { headers: { authorization } });
     const body = (await res.json()) as { status: string; result: unknown; attempts: { provider: string; model: string; tokensIn: number; tokensOut: number; costUsd: number }[] };
     if (['succeeded', 'failed', 'dead_lettered', 'cancelled'].includes(body.status)) {
       const a = body.attempts.at(-1);

@@ -1,9 +1,5 @@
+import { loadJose, type Jose } from '../../infra/jose';
 import type { RuntimeConfig } from '../../runtime/config/schema';
-
-// jose is ESM only; this CommonJS build loads it with import(), which tsc keeps as is.
-type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' } });
-let josePromise: Promise<Jose> | undefined;
-const loadJose = (): Promise<Jose> => (josePromise ??= import('jose'));
 
 export type JwtConfig = Pick<RuntimeConfig, 'RUNTIME_AUTH_JWT_SECRET' | 'RUNTIME_AUTH_JWKS_URL' | 'RUNTIME_AUTH_JWKS_CACHE_SECONDS' | 'RUNTIME_AUTH_JWT_ISSUER' | 'RUNTIME_AUTH_JWT_AUDIENCE'>;
 

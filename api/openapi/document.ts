@@ -6,6 +6,8 @@ import { eventsQuerySchema } from '../routes/admin-events';
 import { scheduleBackfillBodySchema, scheduleNameSchema, schedulePauseBodySchema, scheduleSyncQuerySchema, scheduleTriggerBodySchema } from '../routes/admin-schedules';
 import { sloQuerySchema } from '../routes/admin-slo';
 import { approvalBodySchema } from '../routes/command-approvals';
+import { apiKeyCreateBodySchema, apiKeyIdSchema } from '../routes/admin-api-keys';
+import { ROUTE_ACCESS } from '../auth/route-access';
 import { commandIdSchema, commandReplayBodySchema } from '../routes/commands';
 
 /**
@@ -40,7 +42,8 @@ const commandView = z
   .describe('The command as projected: status, result, error, usage, attempts (GET), replayOf / replays');
 const deadLetterView = z.object({ commandId: z.uuid(), status: z.string(), errorClass: z.string(), attempts: z.number().int() }).catchall(z.unknown());
 const commandIdParams = z.object({ commandId: commandIdSchema });
-const actorHeaders = z.object({ 'X-Actor': z.string().describe('who acts, for the audit trail (replaced by authentication later)'), traceparent: traceparentSchema.optional() });
+const apiKeyView = z.object({ keyId: z.string(), name: z.string(), role: z.enum(['client', 'operator', 'admin']), tenantId: z.string().nullable(), createdBy: z.string(), createdAt: z.string(), revokedAt: z.string().nullable() });
+const actorHeaders = z.object({ traceparent: traceparentSchema.optional().describe('W3C trace context; its trace id goes into the audit row') });
 const submitHeaders = z.object({
   'Idempotency-Key': idempotencyKeySchema.optional().describe('a repeat with the same body answers the same command (200)'),
   traceparent: traceparentSchema.optional().describe('W3C trace context; its trace id becomes the command trace id'),
@@ -69,7 +72,6 @@ export type DocumentedRoute = RouteConfig & { examples?: Record<string, RequestE
 const scheduleParams = z.object({ name: scheduleNameSchema });
 const scheduleView = z.object({ name: z.string(), scheduleId: z.string(), synced: z.boolean(), paused: z.boolean().nullable(), nextRunTimes: z.array(z.string()), skippedOverlap: z.number().int() }).catchall(z.unknown());
 const UNKNOWN_ID = '6f1c2a4e-3b5d-4e7f-9a8b-0c1d2e3f4a5b';
-const EXAMPLE_ACTOR = { 'X-Actor': 'alice@startinsight.io' };
 
 /** Every route the API serves, as documented; the route-coverage test compares it with the app. */
 export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
@@ -143,13 +145,13 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     request: { params: commandIdParams, headers: actorHeaders, body: { required: true, content: { 'application/json': { schema: approvalBodySchema } } } },
     responses: {
       202: json(z.object({ commandId: z.string(), step: z.string(), decision: z.enum(['approve', 'reject']), actor: z.string() }), 'signalled to the workflow'),
-      400: problem('invalid_request (unknown step, missing X-Actor)'),
+      400: problem('invalid_request (unknown step)'),
       404: problem('not_found'),
       409: problem('not_a_pipeline, command_not_running (with status) or approval_already_given'),
     },
     examples: {
-      unknown: { summary: 'approve the review step (here of a command that does not exist)', status: 404, params: { commandId: UNKNOWN_ID }, headers: EXAMPLE_ACTOR, body: { step: 'review', decision: 'approve', note: 'findings are solid' } },
-      invalid: { summary: 'a decision that is neither approve nor reject', status: 400, params: { commandId: UNKNOWN_ID }, headers: EXAMPLE_ACTOR, body: { step: 'review', decision: 'maybe' } },
+      unknown: { summary: 'approve the review step (here of a command that does not exist)', status: 404, params: { commandId: UNKNOWN_ID }, body: { step: 'review', decision: 'approve', note: 'findings are solid' } },
+      invalid: { summary: 'a decision that is neither approve nor reject', status: 400, params: { commandId: UNKNOWN_ID }, body: { step: 'review', decision: 'maybe' } },
     },
   },
   {
@@ -186,17 +188,16 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     request: { headers: actorHeaders, body: { required: true, content: { 'application/json': { schema: deadLetterBulkReplayBodySchema } } } },
     responses: {
       202: json(z.object({ jobId: z.uuid(), requested: z.number().int(), failed: z.array(z.unknown()) }).catchall(z.unknown()), 'the job and what could not be started'),
-      400: problem('invalid_request (a missing X-Actor is header:X-Actor)'),
+      400: problem('invalid_request'),
       403: problem('replay_disabled'),
     },
     examples: {
       outage: {
         summary: 'everything an outage window parked (here one long past: nothing matches)',
         status: 202,
-        headers: EXAMPLE_ACTOR,
         body: { filter: { errorClass: 'provider_unavailable', from: '2025-03-14T09:00:00Z', to: '2025-03-14T11:00:00Z' }, reason: 'provider outage resolved', limit: 50 },
       },
-      anonymous: { summary: 'no X-Actor header', status: 400, body: { reason: 'provider outage resolved' } },
+      unfiltered: { summary: 'no filter: a bulk replay must say what it replays', status: 400, body: { reason: 'provider outage resolved' } },
     },
   },
   {
@@ -226,10 +227,10 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
         summary: 'replay with an input patch (here of a dead letter that does not exist)',
         status: 404,
         params: { commandId: UNKNOWN_ID },
-        headers: EXAMPLE_ACTOR,
+       
         body: { reason: 'provider fixed', replayId: 'docs-example-replay-1', inputPatch: { depth: 'brief' } },
       },
-      unexplained: { summary: 'no reason given', status: 400, params: { commandId: UNKNOWN_ID }, headers: EXAMPLE_ACTOR, body: {} },
+      unexplained: { summary: 'no reason given', status: 400, params: { commandId: UNKNOWN_ID }, body: {} },
     },
   },
   {
@@ -239,7 +240,7 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     request: { params: commandIdParams, headers: actorHeaders, body: { required: true, content: { 'application/json': { schema: deadLetterDiscardBodySchema } } } },
     responses: { 202: json(z.object({ commandId: z.uuid(), outcome: z.literal('signalled') }), 'signalled'), 400: problem('invalid_request'), 403: problem('replay_disabled'), 404: problem('not_found'), 409: problem('not parked') },
     examples: {
-      unknown: { summary: 'discard (here a dead letter that does not exist)', status: 404, params: { commandId: UNKNOWN_ID }, headers: EXAMPLE_ACTOR, body: { reason: 'obsolete: the market was dropped' } },
+      unknown: { summary: 'discard (here a dead letter that does not exist)', status: 404, params: { commandId: UNKNOWN_ID }, body: { reason: 'obsolete: the market was dropped' } },
     },
   },
   {
@@ -277,7 +278,7 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     summary: 'Make Temporal match agent_configurations (dryRun=true: only the plan)',
     request: { headers: actorHeaders, query: scheduleSyncQuerySchema },
     responses: { 200: json(z.object({ dryRun: z.boolean(), created: z.array(z.string()), updated: z.array(z.string()), paused: z.array(z.string()), unpaused: z.array(z.string()), deleted: z.array(z.string()), unchanged: z.array(z.string()), invalid: z.array(z.object({ name: z.string(), problems: z.array(z.string()) })) }), 'what was (or would be) done'), 400: problem('invalid_request') },
-    examples: { plan: { summary: 'show the plan without applying it', status: 200, headers: EXAMPLE_ACTOR, query: { dryRun: 'true' } }, invalid: { summary: 'dryRun must be true or false', status: 400, headers: EXAMPLE_ACTOR, query: { dryRun: 'yes' } } },
+    examples: { plan: { summary: 'show the plan without applying it', status: 200, query: { dryRun: 'true' } }, invalid: { summary: 'dryRun must be true or false', status: 400, query: { dryRun: 'yes' } } },
   },
   ...(['pause', 'unpause'] as const).map((verb) => ({
     method: 'post' as const,
@@ -286,8 +287,8 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     request: { params: scheduleParams, headers: actorHeaders, body: { required: true, content: { 'application/json': { schema: schedulePauseBodySchema } } } },
     responses: { 200: json(scheduleView, 'the schedule now'), 400: problem('invalid_request'), 404: problem('not_found'), 409: problem('schedule_not_synced') },
     examples: {
-      unknown: { summary: `${verb} (here a schedule that does not exist)`, status: 404, params: { name: 'no-such-schedule' }, headers: EXAMPLE_ACTOR, body: { note: 'provider maintenance window' } },
-      invalid: { summary: 'a note is required', status: 400, params: { name: 'trend-refresh-hourly' }, headers: EXAMPLE_ACTOR, body: {} },
+      unknown: { summary: `${verb} (here a schedule that does not exist)`, status: 404, params: { name: 'no-such-schedule' }, body: { note: 'provider maintenance window' } },
+      invalid: { summary: 'a note is required', status: 400, params: { name: 'trend-refresh-hourly' }, body: {} },
     },
   })),
   {
@@ -297,8 +298,8 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     request: { params: scheduleParams, headers: actorHeaders, body: { content: { 'application/json': { schema: scheduleTriggerBodySchema } } } },
     responses: { 202: json(z.object({ name: z.string(), triggered: z.literal(true) }), 'fired'), 400: problem('invalid_request'), 404: problem('not_found'), 409: problem('schedule_not_synced') },
     examples: {
-      unknown: { summary: 'fire now (here a schedule that does not exist)', status: 404, params: { name: 'no-such-schedule' }, headers: EXAMPLE_ACTOR, body: { overlap: 'ALLOW_ALL' } },
-      invalid: { summary: 'an unknown overlap policy', status: 400, params: { name: 'trend-refresh-hourly' }, headers: EXAMPLE_ACTOR, body: { overlap: 'SOMETIMES' } },
+      unknown: { summary: 'fire now (here a schedule that does not exist)', status: 404, params: { name: 'no-such-schedule' }, body: { overlap: 'ALLOW_ALL' } },
+      invalid: { summary: 'an unknown overlap policy', status: 400, params: { name: 'trend-refresh-hourly' }, body: { overlap: 'SOMETIMES' } },
     },
   },
   {
@@ -308,8 +309,8 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     request: { params: scheduleParams, headers: actorHeaders, body: { required: true, content: { 'application/json': { schema: scheduleBackfillBodySchema } } } },
     responses: { 202: json(z.object({ name: z.string(), start: z.string(), end: z.string() }), 'backfill started'), 400: problem('invalid_request (invalid_window)'), 404: problem('not_found'), 409: problem('schedule_not_synced') },
     examples: {
-      unknown: { summary: 'backfill a day (here of a schedule that does not exist)', status: 404, params: { name: 'no-such-schedule' }, headers: EXAMPLE_ACTOR, body: { start: '2026-11-30T00:00:00Z', end: '2026-12-01T00:00:00Z', overlap: 'ALLOW_ALL' } },
-      invalid: { summary: 'an end before the start', status: 400, params: { name: 'no-such-schedule' }, headers: EXAMPLE_ACTOR, body: { start: '2026-12-01T00:00:00Z', end: '2026-11-30T00:00:00Z' } },
+      unknown: { summary: 'backfill a day (here of a schedule that does not exist)', status: 404, params: { name: 'no-such-schedule' }, body: { start: '2026-11-30T00:00:00Z', end: '2026-12-01T00:00:00Z', overlap: 'ALLOW_ALL' } },
+      invalid: { summary: 'an end before the start', status: 400, params: { name: 'no-such-schedule' }, body: { start: '2026-12-01T00:00:00Z', end: '2026-11-30T00:00:00Z' } },
     },
   },
   {
@@ -321,6 +322,33 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     examples: {
       last_hour: { summary: 'the last hour', status: 200, query: { windowMinutes: 60 } },
       invalid: { summary: 'a window out of range', status: 400, query: { windowMinutes: 0 } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/admin/runtime/api-keys',
+    summary: 'Service API keys (never their secrets)',
+    responses: { 200: json(z.object({ items: z.array(apiKeyView) }), 'every key, revoked ones too') },
+  },
+  {
+    method: 'post',
+    path: '/admin/runtime/api-keys',
+    summary: 'Create a service API key for a machine client (the key is in this answer only; audited)',
+    request: { body: { required: true, content: { 'application/json': { schema: apiKeyCreateBodySchema } } } },
+    responses: { 201: json(apiKeyView.extend({ key: z.string().describe('sik_<keyId>_<secret>: send as Authorization: Bearer <key>') }), 'the key, shown once'), 400: problem('invalid_request (a client key needs a tenantId)') },
+    examples: {
+      tenantless: { summary: 'a client key without a tenant', status: 400, body: { name: 'ingest bot', role: 'client' } },
+    },
+  },
+  {
+    method: 'post',
+    path: '/admin/runtime/api-keys/{keyId}/revoke',
+    summary: 'Revoke a key: it stops working at once (idempotent; audited)',
+    request: { params: z.object({ keyId: apiKeyIdSchema }) },
+    responses: { 200: json(apiKeyView, 'the revoked key'), 400: problem('malformed key id'), 404: problem('not_found') },
+    examples: {
+      unknown: { summary: 'a key id no key has', status: 404, params: { keyId: '000000000000' } },
+      malformed: { summary: 'not a key id', status: 400, params: { keyId: 'sik_full_key' } },
     },
   },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } } },
@@ -357,6 +385,32 @@ function attachExamples(operation: Operation, route: DocumentedRoute): void {
   }
 }
 
+/** The extension field naming the least role an operation needs (public: none). */
+export const REQUIRED_ROLE = 'x-required-role';
+
+/** Security, the required role and the answers access control and abuse limits give, from api/auth/route-access.ts. */
+function attachAccess(operation: Operation, key: string): void {
+  const access = ROUTE_ACCESS[key];
+  if (!access) throw new Error(`${key} has no entry in ROUTE_ACCESS (api/auth/route-access.ts)`);
+  const extended = operation as Operation & Record<string, unknown>;
+  extended[REQUIRED_ROLE] = access.role;
+  const responses = operation.responses as Record<string, unknown>;
+  if (access.role === 'public') {
+    operation.security = [];
+    return;
+  }
+  operation.security = [{ bearer: [] }];
+  const add = (status: string, description: string, retry = false) => {
+    const existing = responses[status] as { description?: string } | undefined;
+    responses[status] = existing ? { ...existing, description: `${existing.description}; or ${description}` } : retry ? problemRetry(description) : problem(description);
+  };
+  add('401', 'unauthenticated: no, an expired or an unverifiable token (reason says which)');
+  add('403', `forbidden: needs the ${access.role} role`);
+  add('429', 'rate_limited: the IP or identity budget per minute is spent (Retry-After)', true);
+  if (access.body !== 'none' && !responses['413']) add('413', `payload_too_large (${access.body === 'command' ? 'RUNTIME_MAX_INPUT_BYTES' : 'RUNTIME_MAX_ADMIN_BODY_BYTES'})`);
+  if (access.body !== 'none' && !responses['400']) add('400', 'invalid_json or json_too_deep (RUNTIME_MAX_JSON_DEPTH)');
+}
+
 export function buildOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   for (const { examples: _examples, ...route } of DOCUMENTED_ROUTES) registry.registerPath(route);
@@ -364,10 +418,13 @@ export function buildOpenApiDocument(): OpenApiDocument {
     openapi: '3.1.0',
     info: { title: 'StartInsight Runtime API', version: '0.1.0', description: 'Agent commands on Temporal and OpenClaw. Every error body is {"error": {"code", "message", ...}}.' },
   });
+  document.components = { ...document.components, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A Supabase-issued JWT (HS256 or JWKS), or a service API key sik_<id>_<secret>' } } };
   for (const route of DOCUMENTED_ROUTES) {
     // `method` also admits OAS 3.2's `query`, which a 3.1 path item has no field for.
     const operation = (document.paths?.[route.path] as Record<string, Operation> | undefined)?.[route.method];
-    if (operation) attachExamples(operation, route);
+    if (!operation) continue;
+    attachExamples(operation, route);
+    attachAccess(operation, `${route.method.toUpperCase()} ${route.path}`);
   }
   return document;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { PrismaClient } from '../../persistence/prisma-client';
 import { AGENT_FAMILY_NAMES } from '../../runtime/agents/registry';
 import { FAILURE_CLASSES } from '../../runtime/failures';
-import { adminContext, requireActor, requireReplayEnabled } from '../admin/actor';
+import { adminContext, requireReplayEnabled } from '../admin/actor';
 import { attemptView } from '../command-view';
 import type { DeadLetterService } from '../dead-letter-service';
 import { invalidRequest, parseOrReject } from '../errors';
@@ -63,7 +63,7 @@ function deadLetterView(dl: Awaited<ReturnType<DeadLetterService['get']>>) {
 /** Admin API for dead letters: list, show, replay (one, bulk), discard. */
 export function adminDeadLetterRoutes(deps: { prisma: PrismaClient; deadLetters: DeadLetterService; replayEnabled: () => boolean }): Router {
   const router = Router();
-  const mutate = [requireActor, requireReplayEnabled(deps.replayEnabled)];
+  const mutate = [requireReplayEnabled(deps.replayEnabled)];
   const ctx = adminContext;
   const idOf = (raw: unknown) => parse(commandIdParam, raw, ['commandId']);
 

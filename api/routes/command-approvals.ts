@@ -5,7 +5,8 @@ import { Prisma, type PrismaClient } from '../../persistence/prisma-client';
 import type { AgentFamily } from '../../runtime/agents/registry';
 import { APPROVAL_SIGNAL, PIPELINE_STATE_QUERY, approvalSignalSchema, type ApprovalSignal, type PipelineState } from '../../runtime/pipelines/contract';
 import { routeCommand } from '../../runtime/router';
-import { requireActor } from '../admin/actor';
+import type { Principal } from '../../runtime/auth/principal';
+import { assertVisible } from '../auth/tenant-scope';
 import { ApiError, fieldProblems, invalidRequest } from '../errors';
 import { commandIdSchema } from './commands';
 
@@ -16,11 +17,12 @@ export interface ApprovalRoutesDeps {
   temporal: Client;
 }
 
-async function pipelineCommand(prisma: PrismaClient, rawId: unknown) {
+async function pipelineCommand(prisma: PrismaClient, rawId: unknown, principal: Principal | undefined) {
   const id = commandIdSchema.safeParse(rawId);
   if (!id.success) throw invalidRequest(fieldProblems(id.error, ['commandId']));
   const command = await prisma.runtimeCommand.findUnique({ where: { id: id.data } });
   if (!command) throw new ApiError(404, 'not_found', `No command ${id.data}`);
+  assertVisible(principal, command);
   const route = routeCommand(command.agentFamily as AgentFamily, command.action);
   if (route?.workflowType !== 'pipelineWorkflow') {
     throw new ApiError(409, 'not_a_pipeline', `Command ${command.id} (${command.agentFamily}.${command.action}) is a single-step command; it has no steps`, { agentFamily: command.agentFamily, action: command.action });
@@ -35,10 +37,10 @@ async function pipelineCommand(prisma: PrismaClient, rawId: unknown) {
 export function commandApprovalRoutes(deps: ApprovalRoutesDeps): Router {
   const router = Router();
 
-  router.post('/v1/commands/:commandId/approvals', requireActor, async (req, res) => {
+  router.post('/v1/commands/:commandId/approvals', async (req, res) => {
     const body = approvalBodySchema.safeParse(req.body ?? {});
     if (!body.success) throw invalidRequest(fieldProblems(body.error));
-    const { command, pipeline } = await pipelineCommand(deps.prisma, req.params.commandId);
+    const { command, pipeline } = await pipelineCommand(deps.prisma, req.params.commandId, req.principal);
     if (!pipeline.steps.some((s) => s.kind === 'approval' && s.id === body.data.step)) {
       const steps = pipeline.steps.filter((s) => s.kind === 'approval').map((s) => s.id);
       throw invalidRequest([{ path: 'step', code: 'invalid_value', message: `no approval step ${body.data.step} in ${pipeline.name}; approval steps: ${steps.join(', ')}` }]);
@@ -72,7 +74,7 @@ export function commandApprovalRoutes(deps: ApprovalRoutesDeps): Router {
   });
 
   router.get('/v1/commands/:commandId/state', async (req, res) => {
-    const { command } = await pipelineCommand(deps.prisma, req.params.commandId);
+    const { command } = await pipelineCommand(deps.prisma, req.params.commandId, req.principal);
     if (command.status !== 'running') {
       throw new ApiError(409, 'command_not_running', `Command is ${command.status}; its steps are in GET /v1/commands/${command.id}`, { status: command.status });
     }

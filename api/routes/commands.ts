@@ -4,6 +4,7 @@ import type { PrismaClient } from '../../persistence/prisma-client';
 import { commandEnvelopeSchema, idempotencyKeySchema, traceparentSchema } from '../../runtime/command';
 import { commandView } from '../command-view';
 import type { CommandDispatcher } from '../dispatcher';
+import { assertVisible } from '../auth/tenant-scope';
 import { ApiError, fieldProblems, invalidRequest, type FieldProblem } from '../errors';
 import { traceIdFrom } from '../trace-context';
 
@@ -50,7 +51,7 @@ export function commandRoutes(deps: CommandRoutesDeps): Router {
     if (!req.is('application/json')) {
       throw new ApiError(415, 'unsupported_media_type', 'Send the command as application/json');
     }
-    const { command, created } = await deps.dispatcher.submit(parseSubmission(req));
+    const { command, created } = await deps.dispatcher.submit({ ...parseSubmission(req), submittedBy: req.actor!, ownerTenant: req.principal?.tenantId ?? null });
     res
       .status(created ? 202 : 200)
       .location(`/v1/commands/${command.id}`)
@@ -79,7 +80,7 @@ export function commandRoutes(deps: CommandRoutesDeps): Router {
     });
     if (!envelope.success) throw invalidRequest(fieldProblems(envelope.error));
     const submission = parseSubmission(req, envelope.data);
-    const { command, created } = await deps.dispatcher.submit({ ...submission, replayOfCommandId: original.id });
+    const { command, created } = await deps.dispatcher.submit({ ...submission, replayOfCommandId: original.id, submittedBy: req.actor!, ownerTenant: original.ownerTenant });
     res.status(created ? 202 : 200).location(`/v1/commands/${command.id}`).json(commandView(command));
   });
 
@@ -91,6 +92,7 @@ export function commandRoutes(deps: CommandRoutesDeps): Router {
       include: { attempts: { orderBy: { attemptNumber: 'asc' } }, replays: { select: { id: true }, orderBy: { createdAt: 'asc' } } },
     });
     if (!command) throw new ApiError(404, 'not_found', `No command ${id.data}`);
+    assertVisible(req.principal, command);
     res.json({ ...commandView(command, command.attempts), replays: command.replays.map((r) => r.id) });
   });
 

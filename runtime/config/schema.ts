@@ -122,6 +122,10 @@ export const CONFIG_KEYS = {
     description: 'Required aud claim of JWTs (Supabase signs user tokens for authenticated).',
     production: 'authenticated for Supabase.',
   }),
+  API_TRUST_PROXY_HOPS: intKey(0, 0, 10, {
+    description: 'How many reverse proxies in front of the API append X-Forwarded-For; the client IP for rate limiting is read that many hops back. 0: the socket address.',
+    production: 'The number of load balancers in front of the API (often 1); never more, or clients can forge their IP.',
+  }),
   RUNTIME_RATE_LIMIT_IP_PER_MINUTE: intKey(1200, 1, 10000000, {
     description: 'Requests one client IP may make per minute (all routes but /healthz and /readyz), counted in Redis across API replicas; beyond it 429 with Retry-After.',
     production: 'Above what a NAT of legitimate clients sends; the per-identity limit is the finer one.',

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { RuntimeApiError, RuntimeClient, type StreamedEvent } from '../../client/runtime-client';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { runCli } from '../support/cli';
+import { adminToken } from '../support/auth';
 import { until } from '../support/until';
 
 /**
@@ -59,7 +60,7 @@ describe('typed client and admin CLI against the real API', function () {
   it('submits with an idempotency key, retries 429 after Retry-After, and waits for the result', async () => {
     const proxy = await flakyProxy(h.apiUrl, { throttle: 2 });
     try {
-      const client = new RuntimeClient({ baseUrl: proxy.url });
+      const client = new RuntimeClient({ baseUrl: proxy.url, token: await adminToken() });
       const started = Date.now();
       const accepted = await client.submit({ agentFamily: 'research', action: 'summarise', input: { question: 'Typed client' } });
       assert.ok(Date.now() - started >= 1900, 'waited Retry-After twice');
@@ -79,9 +80,9 @@ describe('typed client and admin CLI against the real API', function () {
     const proxy = await flakyProxy(h.apiUrl, { throttle: 0, cutAfterFrames: 3 });
     const ac = new AbortController();
     try {
-      const client = new RuntimeClient({ baseUrl: proxy.url });
+      const client = new RuntimeClient({ baseUrl: proxy.url, token: await adminToken() });
       const events: StreamedEvent[] = [];
-      const cmd = await new RuntimeClient({ baseUrl: h.apiUrl }).submit({ agentFamily: 'research', action: 'summarise', input: { question: 'Stream me', scenario: 'slow:1500' } });
+      const cmd = await new RuntimeClient({ baseUrl: h.apiUrl, token: await adminToken() }).submit({ agentFamily: 'research', action: 'summarise', input: { question: 'Stream me', scenario: 'slow:1500' } });
       const reading = (async () => {
         for await (const e of client.events({ commandId: cmd.commandId, since: '0' }, { signal: ac.signal })) {
           events.push(e);
@@ -102,7 +103,7 @@ describe('typed client and admin CLI against the real API', function () {
   it('the CLI submits and waits, shows attempts as a table, lists, shows, replays and discards dead letters', async () => {
     const exec = (args: string[]) => runCli(h.apiUrl, args);
     const submitted = await exec(['--json', 'submit', '--family', 'trend_watch', '--action', 'refresh', '--input', '{"keywords":["cli"]}', '--wait']);
-    assert.equal(submitted.code, 0, submitted.stderr);
+    assert.equal(submitted.code, 0, submitted.stderr + submitted.stdout);
     const command = JSON.parse(submitted.stdout);
     assert.equal(command.status, 'succeeded');
     const status = await exec(['status', command.commandId]);
@@ -131,7 +132,7 @@ describe('typed client and admin CLI against the real API', function () {
     const discardAgain = await exec(['dlq', 'discard', another.commandId, '--reason', 'twice']);
     assert.equal(discardAgain.code, 1, 'the API refuses: exit 1');
     assert.match(discardAgain.stderr, /^409 /);
-    const slow = await new RuntimeClient({ baseUrl: h.apiUrl }).submit({ agentFamily: 'trend_watch', action: 'scan', input: { keywords: ['watch'], scenario: 'slow:2000' } });
+    const slow = await new RuntimeClient({ baseUrl: h.apiUrl, token: await adminToken() }).submit({ agentFamily: 'trend_watch', action: 'scan', input: { keywords: ['watch'], scenario: 'slow:2000' } });
     const watched = await exec(['watch', slow.commandId]);
     assert.equal(watched.code, 0, watched.stderr);
     assert.match(watched.stdout, /\] attempt\.started #1\n[\s\S]*\] command\.succeeded\n/);

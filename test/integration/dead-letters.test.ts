@@ -137,10 +137,12 @@ describe('dead letters and replay', function () {
     await off.close();
   });
 
-  it('requires an actor for admin mutations', async () => {
-    const answer = await request(h.apiUrl, 'POST', '/admin/runtime/dead-letters/replay', { json: { reason: 'x' } });
-    assert.equal(answer.status, 400);
-    assert.equal(answer.body.error.fields[0].path, 'header:X-Actor');
+  it('refuses admin mutations without a verified identity, and audits the refusal', async () => {
+    const answer = await request(h.apiUrl, 'POST', '/admin/runtime/dead-letters/replay', { json: { reason: 'x' }, anonymous: true });
+    assert.equal(answer.status, 401);
+    assert.equal(answer.body.error.reason, 'missing_token');
+    const denial = await h.prisma.runtimeAdminAudit.findFirst({ where: { action: 'auth.denied', targetId: 'POST /admin/runtime/dead-letters/replay' }, orderBy: { createdAt: 'desc' } });
+    assert.equal(denial?.actor, 'anonymous');
   });
 
   it('bulk-replays 50 dead letters: 45 complete, the 5 that fail again are listed', async function () {

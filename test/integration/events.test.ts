@@ -10,6 +10,7 @@ import { processEnv, startRuntimeProcesses, type StartedProcess } from '../suppo
 import { startPrivateRedis } from '../support/redis-fixture';
 import { SseClient } from '../support/sse-client';
 import { until } from '../support/until';
+import { adminToken } from '../support/auth';
 
 const FULL_SUCCESS = ['command.accepted', 'command.started', 'attempt.started', 'attempt.succeeded', 'command.succeeded'];
 
@@ -148,7 +149,7 @@ describe('lifecycle events: Redis stream and SSE', function () {
     const { port } = new URL(api.url);
     const stuck = net.connect(Number(port), '127.0.0.1');
     stuck.on('error', () => undefined);
-    stuck.write(`GET /admin/runtime/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+    stuck.write(`GET /admin/runtime/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${await adminToken()}\r\n\r\n`);
     stuck.pause();
     await until('the stuck client is connected', async () => (await api.metrics.getSingleMetric('si_sse_clients')!.get()).values[0]?.value === 1);
     let maxBuffered = 0;

@@ -7,6 +7,7 @@ import { createMetricsRegistry } from '../../infra/metrics';
 import { parseConfig } from '../../runtime/config/load';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
+import { adminToken } from '../support/auth';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -86,7 +87,7 @@ function exampleRequests(doc: { paths: Record<string, Record<string, Operation>>
 
 /** Sends one example and answers its status; an event stream is closed as soon as it is open. */
 async function send(apiUrl: string, example: ExampleRequest): Promise<{ status: number; body: string }> {
-  const headers = { ...example.headers, ...(example.body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const headers = { Authorization: `Bearer ${await adminToken()}`, ...example.headers, ...(example.body === undefined ? {} : { 'content-type': 'application/json' }) };
   const res = await fetch(`${apiUrl}${example.path}`, { method: example.method, headers, body: example.body === undefined ? undefined : JSON.stringify(example.body) });
   if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
     await res.body?.cancel();
@@ -110,7 +111,7 @@ describe('OpenAPI document (generated from the validators)', function () {
   it('is OpenAPI 3.1 and documents every route the app serves, and nothing it does not', () => {
     assert.equal(doc.openapi, '3.1.0');
     const config = parseConfig({ DATABASE_URL: h.databaseUrl, REDIS_KEY_PREFIX: h.redisPrefix });
-    const app = createApp({ config, prisma: h.prisma, temporal: h.client, logger: h.logger, events: h.events, openEventReader: eventReaderFactory(config, h.logger), metrics: createMetricsRegistry('openapi-test', false) });
+    const app = createApp({ config, prisma: h.prisma, temporal: h.client, logger: h.logger, events: h.events, openEventReader: eventReaderFactory(config, h.logger), metrics: createMetricsRegistry('openapi-test', false), redis: h.redis });
     const served = appRoutes(app as unknown as { router: { stack: Layer[] } }).filter((r) => !r.startsWith('GET /docs/'));
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
     assert.deepEqual(documented, served);
@@ -174,12 +175,18 @@ describe('OpenAPI document (generated from the validators)', function () {
     const submit = doc.paths['/v1/commands'].post;
     const headers = submit.parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name);
     assert.deepEqual(headers.sort(), ['Idempotency-Key', 'traceparent']);
-    assert.deepEqual(Object.keys(submit.responses).sort(), ['200', '202', '400', '409', '413', '415', '503']);
+    assert.deepEqual(Object.keys(submit.responses).sort(), ['200', '202', '400', '401', '403', '409', '413', '415', '429', '503']);
+    assert.ok(submit.responses['429'].headers['Retry-After']);
+    assert.deepEqual(submit.security, [{ bearer: [] }]);
+    assert.equal(submit['x-required-role'], 'client');
+    assert.deepEqual(doc.paths['/healthz'].get.security, []);
+    assert.equal(doc.components.securitySchemes.bearer.scheme, 'bearer');
     assert.ok(submit.responses['503'].headers['Retry-After']);
     const events = doc.paths['/admin/runtime/events'].get;
     assert.ok(events.parameters.some((p: { in: string; name: string }) => p.in === 'header' && p.name === 'Last-Event-ID'));
     const replay = doc.paths['/admin/runtime/dead-letters/{commandId}/replay'].post;
-    assert.ok(replay.parameters.some((p: { name: string }) => p.name === 'X-Actor'));
+    assert.equal(replay['x-required-role'], 'operator');
+    assert.equal(doc.paths['/admin/runtime/dead-letters/{commandId}/discard'].post['x-required-role'], 'admin');
     assert.ok(replay.responses['409'] && replay.responses['403']);
   });
 

@@ -7,6 +7,7 @@ import { createEventPublisher, eventReaderFactory } from '../../infra/events/fro
 import type { EventPublisher } from '../../infra/events/redis-event-publisher';
 import { createMetricsRegistry } from '../../infra/metrics';
 import { parseConfig } from '../../runtime/config/load';
+import { TEST_AUTH_ENV } from '../support/auth';
 import { createTestDatabase, type TestDatabase } from '../support/database-fixture';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
@@ -111,9 +112,10 @@ describe('service levels and alerts over a hand-computed window', function () {
       // A stream of its own: API processes of other suites evaluate (and publish) alerts too.
       REDIS_KEY_PREFIX: prefix,
       RUNTIME_ALERT_WINDOW_MINUTES: '60',
+      ...TEST_AUTH_ENV,
     });
     events = createEventPublisher(config, h.logger);
-    app = createApp({ config, prisma: db.prisma, temporal: h.client, logger: h.logger, events, openEventReader: eventReaderFactory(config, h.logger), metrics: registry });
+    app = createApp({ config, prisma: db.prisma, temporal: h.client, logger: h.logger, events, openEventReader: eventReaderFactory(config, h.logger), metrics: registry, redis: h.redis });
     server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { TEST_AUTH_ENV } from './auth';
 import { REPO_ROOT } from './paths';
 import { until } from './until';
 
@@ -38,6 +39,7 @@ export function processEnv(
     API_PORT: '0',
     WORKER_METRICS_PORT: '0',
     LOG_LEVEL: 'info',
+    ...TEST_AUTH_ENV,
   };
 }
 

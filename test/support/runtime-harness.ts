@@ -19,6 +19,9 @@ import { createTestDatabase } from './database-fixture';
 import { startGatewayFixture } from './gateway-fixture';
 import type { ProviderStandin } from '../../scripts/provider-standin/server';
 import { startTemporalFixture } from './temporal-fixture';
+import type { Redis } from 'ioredis';
+import { createRedis } from '../../infra/redis';
+import { TEST_AUTH_ENV } from './auth';
 
 /**
  * The whole runtime on real components, started once per test run: a scratch PostgreSQL database,
@@ -42,6 +45,8 @@ export interface RuntimeHarness {
   metrics: Registry;
   /** The publisher the harness's worker and APIs share. */
   events: EventPublisher;
+  /** The rate-limit connection the harness's APIs share. */
+  redis: Redis;
   /** An extra API process-equivalent with other settings, on the same connections. */
   startApi(overrides: Partial<Record<string, string>>): Promise<{ url: string; metrics: Registry; close(): Promise<void> }>;
 }
@@ -99,12 +104,15 @@ async function startHarness(): Promise<RuntimeHarness> {
     RUNTIME_REPLAY_ENABLED: 'true',
     REDIS_KEY_PREFIX: `si-test-${process.pid}:`,
     RUNTIME_EVENT_SSE_HEARTBEAT_MS: '1000',
+    ...TEST_AUTH_ENV,
   };
   const config = parseConfig(baseEnv);
   cleanups.push(() => deleteRedisKeys(config.REDIS_URL, config.REDIS_KEY_PREFIX));
   const metrics = createMetricsRegistry('test', false);
   const events = createEventPublisher(config, logger, metrics);
   cleanups.push(() => events.close());
+  const redis = createRedis(config.REDIS_URL, logger, 'test-rate-limits');
+  cleanups.push(() => redis.quit());
   const client = temporal.client;
 
   const gatewayClient = new OpenClawGatewayClient({
@@ -138,9 +146,12 @@ async function startHarness(): Promise<RuntimeHarness> {
   // The first API shares the worker's registry (one process here); every extra one has its own.
   const startApi = async (overrides: Partial<Record<string, string>>, apiMetrics = createMetricsRegistry('test-api', false)) => {
     const apiConfig = parseConfig({ ...baseEnv, ...overrides });
-    const app = createApp({ config: apiConfig, prisma: db.prisma, temporal: client, logger, events, openEventReader: eventReaderFactory(apiConfig, logger), metrics: apiMetrics });
+    // An extra API with its own REDIS_URL gets a connection of its own (the abuse tests point one at nothing).
+    const apiRedis = overrides.REDIS_URL ? createRedis(apiConfig.REDIS_URL, logger, 'test-rate-limits-extra') : redis;
+    const app = createApp({ config: apiConfig, prisma: db.prisma, temporal: client, logger, events, openEventReader: eventReaderFactory(apiConfig, logger), metrics: apiMetrics, redis: apiRedis });
     const api = { ...(await listen(app)), metrics: apiMetrics };
     cleanups.push(() => api.close());
+    if (apiRedis !== redis) cleanups.push(async () => apiRedis.disconnect());
     return api;
   };
   const api = await startApi({}, metrics);
@@ -159,6 +170,7 @@ async function startHarness(): Promise<RuntimeHarness> {
     redisPrefix: config.REDIS_KEY_PREFIX,
     metrics,
     events,
+    redis,
     startApi,
   };
 }

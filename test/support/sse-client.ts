@@ -1,4 +1,5 @@
 import { readSse } from '../../client/sse';
+import { adminToken } from './auth';
 import type { RuntimeEvent } from '../../runtime/events';
 
 export interface SseFrame {
@@ -19,7 +20,7 @@ export class SseClient {
 
   static async open(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
     const client = new SseClient();
-    const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: client.abort.signal });
+    const res = await fetch(url, { headers: { accept: 'text/event-stream', Authorization: `Bearer ${await adminToken()}`, ...headers }, signal: client.abort.signal });
     client.status = res.status;
     if (res.ok && res.body) client.done = client.consume(res.body);
     return client;
