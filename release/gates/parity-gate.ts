@@ -17,7 +17,6 @@ export function parityGate(modulePath: string = PARITY_GATE_MODULE): Gate {
     async run() {
       if (!existsSync(modulePath)) return notAvailable(name, `no parity comparator yet (${path.basename(modulePath, '.js')} module absent)`, { modulePath });
       // Loaded by path at run time: the comparator is built separately and may not exist in this tree.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(modulePath) as { runParityGate?: () => Promise<GateResult> };
       if (typeof mod.runParityGate !== 'function') throw new Error(`${modulePath} does not export runParityGate()`);
       return { ...(await mod.runParityGate()), name };

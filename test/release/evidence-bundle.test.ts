@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { defaultGates, writeEvidenceBundle } from '../../release/evidence-bundle';
 import type { EvidenceSummary } from '../../release/evidence-summary';
 import type { Gate } from '../../release/gate-result';
+import { parityGate } from '../../release/gates/parity-gate';
 import { sloGate } from '../../release/gates/slo-gate';
 import { testResultsGate } from '../../release/gates/test-results-gate';
 import type { TestResultsFile } from '../../release/test-results';
@@ -75,6 +76,18 @@ describe('release evidence bundle', function () {
     const { summary } = await writeEvidenceBundle(path.join(tmp, 'broken'), [broken]);
     assert.equal(summary.ok, false);
     assert.deepEqual(summary.gates.map((g) => [g.status, g.summary]), [['failed', 'the gate itself failed: cannot reach the thing']]);
+  });
+
+  it('takes the parity verdict from the comparator module once it exists', async () => {
+    const comparator = path.join(tmp, 'parity-gate.js');
+    writeFileSync(
+      comparator,
+      `exports.runParityGate = async () => ({ name: 'parity', ok: false, status: 'failed', summary: 'parity 80% < 95%', details: { problems: ['research: 8 of 10 matched'] } });`,
+    );
+    const { summary, markdown } = await writeEvidenceBundle(path.join(tmp, 'parity'), [parityGate(comparator)]);
+    assert.equal(summary.ok, false);
+    assert.match(markdown, /^\| parity \| FAILED \| parity 80% < 95% \|/m);
+    assert.match(markdown, /## parity: failed\n\n```\nresearch: 8 of 10 matched\n```/);
   });
 
   describe('test results', () => {
