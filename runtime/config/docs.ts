@@ -5,11 +5,33 @@ export const CONFIG_DOCS_END = '<!-- config-table:end -->';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
+export interface ConfigTableRow {
+  key: string;
+  /** As written in the environment; undefined when the key has no default. */
+  defaultText: string | undefined;
+  allowed: string;
+  description: string;
+  production: string;
+  secret: boolean;
+}
+
+/** One row per configuration key, in the schema's order. */
+export function configTableRows(): ConfigTableRow[] {
+  return Object.entries(CONFIG_KEYS).map(([key, spec]) => ({
+    key,
+    defaultText: spec.defaultText,
+    allowed: spec.allowed,
+    description: spec.description,
+    production: spec.production,
+    secret: 'secret' in spec && spec.secret === true,
+  }));
+}
+
 /** The README's configuration table, rendered from the schema so the two cannot disagree. */
 export function renderConfigTable(): string {
-  const rows = Object.entries(CONFIG_KEYS).map(
-    ([key, spec]) =>
-      `| \`${key}\` | ${spec.defaultText === undefined ? '(unset)' : `\`${cell(spec.defaultText)}\``} | ${cell(spec.allowed)} | ${cell(spec.description)} | ${cell(spec.production)} |`,
+  const rows = configTableRows().map(
+    (row) =>
+      `| \`${row.key}\` | ${row.defaultText === undefined ? '(unset)' : `\`${cell(row.defaultText)}\``} | ${cell(row.allowed)} | ${cell(row.description)} | ${cell(row.production)} |`,
   );
   return ['| key | default | allowed | what it does | production guidance |', '|---|---|---|---|---|', ...rows].join('\n');
 }

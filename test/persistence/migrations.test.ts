@@ -1,133 +1,25 @@
 /**
  * Migration runner + drift tests (needs the local PostgreSQL; see test/support/database-fixture.ts).
  *
- * Drift check without introspection: apply prisma/migrations with our runner to
- * one scratch database and `prisma migrate diff --from-empty --to-schema-datamodel`
- * to another, then compare `pg_dump -s` output and a catalog snapshot.
+ * The drift check itself lives in release/schema-drift.ts (the release migration gate runs it
+ * too); here it runs on the databases the other tests reuse.
  */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { dropDatabase, ensureDatabase } from '../../persistence/database';
 import { applyMigrations, migrationChecksum, MigrationError, readMigrations } from '../../persistence/migrations';
 import { CommandStatus, AttemptStatus, Prisma, isUniqueViolation } from '../../persistence/prisma-client';
+import { withClient } from '../../persistence/scratch-database';
+import { prismaCli } from '../../release/prisma-cli';
+import { buildSchemaFromDatamodel, compareSchemas } from '../../release/schema-drift';
 import { createTestDatabase, repoRoot, scratchDatabaseUrl, TEST_SERVER_URL, type TestDatabase } from '../support/database-fixture';
 
 const ROOT = repoRoot();
 const MIGRATIONS_DIR = path.join(ROOT, 'prisma', 'migrations');
 
 // ---------------------------------------------------------------- helpers
-
-function prismaCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const res = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'prisma', 'build', 'index.js'), ...args], {
-    cwd: ROOT,
-    // The JS schema engine connects even for datamodel-only diffs: any existing database will do.
-    env: { ...process.env, DATABASE_URL: TEST_SERVER_URL, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (res.error) throw res.error;
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function havePgDump(): boolean {
-  return spawnSync('pg_dump', ['--version'], { encoding: 'utf8' }).status === 0;
-}
-
-/** `pg_dump -s` without _prisma_migrations, comments, SET lines, \restrict keys and blank lines. */
-function pgDumpSchema(url: string): string {
-  const res = spawnSync(
-    'pg_dump',
-    ['--schema-only', '--no-owner', '--no-privileges', '--no-comments', '--exclude-table=public._prisma_migrations', '--dbname', url],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  if (res.status !== 0) throw new Error(`pg_dump failed: ${res.stderr}`);
-  return res.stdout
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !l.startsWith('--') && !/^SET |^SELECT pg_catalog\.set_config|^\\(un)?restrict /.test(l))
-    .join('\n');
-}
-
-/** Catalog snapshot of the public schema (works without pg_dump). */
-async function catalogSchema(url: string): Promise<string> {
-  return withClient(url, async (c) => {
-    const parts: string[] = [];
-    const cols = await c.query(`
-      SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default,
-             character_maximum_length, numeric_precision, numeric_scale, datetime_precision
-        FROM information_schema.columns
-       WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'
-       ORDER BY table_name, column_name`);
-    for (const r of cols.rows) parts.push(`column ${Object.values(r).map((v) => (v === null ? 'null' : String(v))).join(' | ')}`);
-    const cons = await c.query(`
-      SELECT rel.relname AS table_name, con.conname, pg_get_constraintdef(con.oid) AS def
-        FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid
-        JOIN pg_namespace n ON n.oid = rel.relnamespace
-       WHERE n.nspname = 'public' AND rel.relname <> '_prisma_migrations'
-       ORDER BY 1, 2`);
-    for (const r of cons.rows) parts.push(`constraint ${r.table_name}.${r.conname}: ${r.def}`);
-    const idx = await c.query(`
-      SELECT indexname, indexdef FROM pg_indexes
-       WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY indexname`);
-    for (const r of idx.rows) parts.push(`index ${r.indexname}: ${r.indexdef}`);
-    const enums = await c.query(`
-      SELECT t.typname, string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) AS labels
-        FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
-       WHERE n.nspname = 'public' GROUP BY t.typname ORDER BY t.typname`);
-    for (const r of enums.rows) parts.push(`enum ${r.typname}: ${r.labels}`);
-    return parts.join('\n');
-  });
-}
-
-/** Minimal line diff (LCS) for readable failure messages. */
-function lineDiff(a: string, b: string, labelA: string, labelB: string): string {
-  const x = a.split('\n');
-  const y = b.split('\n');
-  const n = x.length;
-  const m = y.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i]![j] = x[i] === y[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
-    }
-  }
-  const out: string[] = [`--- ${labelA}`, `+++ ${labelB}`];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && x[i] === y[j]) {
-      i++;
-      j++;
-    } else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      out.push(`+ ${y[j++]}`);
-    } else {
-      out.push(`- ${x[i++]}`);
-    }
-  }
-  return out.join('\n');
-}
-
-function assertSameSchema(fromMigrations: string, fromSchema: string, how: string): void {
-  if (fromMigrations === fromSchema) return;
-  assert.fail(
-    `prisma/schema.prisma and prisma/migrations have drifted (${how}).\n` +
-      'Make a migration with scripts/new-migration.sh <name> (see prisma/README.md).\n' +
-      lineDiff(fromMigrations, fromSchema, 'database built from prisma/migrations', 'database built from schema.prisma'),
-  );
-}
 
 /** Copy of prisma/migrations in a temp dir, plus extra migrations { name: sql }. */
 async function migrationsDirWith(extra: Record<string, string>): Promise<string> {
@@ -171,23 +63,18 @@ describe('persistence/migrations', function () {
     assert.ok(local.length > 0, 'no migrations found');
     assert.deepEqual(res.applied, local.map((m) => m.name));
 
-    const diff = prismaCli(['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script']);
-    assert.equal(diff.status, 0, `prisma migrate diff failed: ${diff.stderr}`);
-    await withClient(fromSchemaUrl, (c) => c.query(diff.stdout));
-
-    assertSameSchema(await catalogSchema(migratedUrl), await catalogSchema(fromSchemaUrl), 'catalog comparison');
-    if (havePgDump()) {
-      assertSameSchema(pgDumpSchema(migratedUrl), pgDumpSchema(fromSchemaUrl), 'pg_dump -s comparison');
-    }
+    await buildSchemaFromDatamodel(fromSchemaUrl, path.join(ROOT, 'prisma', 'schema.prisma'), TEST_SERVER_URL);
+    const drift = await compareSchemas(migratedUrl, fromSchemaUrl);
+    assert.ok(drift.ok, drift.diff);
+    assert.ok(drift.comparisons.includes('catalog'));
   });
 
   it('the comparison notices a difference', async function () {
     await withClient(fromSchemaUrl, (c) => c.query('ALTER TABLE runtime_commands ADD COLUMN drift_probe integer'));
-    assert.notEqual(await catalogSchema(migratedUrl), await catalogSchema(fromSchemaUrl));
-    if (havePgDump()) {
-      const d = lineDiff(pgDumpSchema(migratedUrl), pgDumpSchema(fromSchemaUrl), 'a', 'b');
-      assert.match(d, /^\+ .*drift_probe integer/m);
-    }
+    const drift = await compareSchemas(migratedUrl, fromSchemaUrl);
+    assert.equal(drift.ok, false);
+    assert.match(drift.diff ?? '', /^\+ .*drift_probe/m);
+    assert.match(drift.diff ?? '', /scripts\/new-migration\.sh/);
   });
 
   it('prisma/migrations/.schema-snapshot.prisma matches schema.prisma (used by scripts/new-migration.sh)', function () {
@@ -196,7 +83,7 @@ describe('persistence/migrations', function () {
       '--from-schema-datamodel', 'prisma/migrations/.schema-snapshot.prisma',
       '--to-schema-datamodel', 'prisma/schema.prisma',
       '--script', '--exit-code',
-    ]);
+    ], TEST_SERVER_URL);
     assert.equal(
       res.status,
       0,
