@@ -27,6 +27,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /openapi.json': { role: 'public', body: 'none' },
   'GET /docs': { role: 'public', body: 'none' },
   'GET /docs/init.js': { role: 'public', body: 'none' },
+  'GET /docs/assets/{asset}': { role: 'public', body: 'none' },
 
   'POST /v1/commands': { role: 'client', body: 'command' },
   'GET /v1/commands/{commandId}': { role: 'client', body: 'none' },

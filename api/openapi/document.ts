@@ -197,7 +197,7 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
         status: 202,
         body: { filter: { errorClass: 'provider_unavailable', from: '2025-03-14T09:00:00Z', to: '2025-03-14T11:00:00Z' }, reason: 'provider outage resolved', limit: 50 },
       },
-      unfiltered: { summary: 'no filter: a bulk replay must say what it replays', status: 400, body: { reason: 'provider outage resolved' } },
+      oversized: { summary: 'more than 500 at once', status: 400, body: { filter: { errorClass: 'provider_unavailable' }, reason: 'provider outage resolved', limit: 5000 } },
     },
   },
   {
