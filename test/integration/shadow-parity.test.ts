@@ -19,6 +19,7 @@ describe('shadow mode: non-authoritative results, legacy ingest and the parity r
   const run = `${process.pid}-${Date.now()}`;
   const key = (name: string) => `shadow-${run}-${name}`;
   const commandIds: Record<string, string> = {};
+  let afterCommands: Date;
 
   before(async function () {
     this.timeout(240_000);
@@ -34,6 +35,7 @@ describe('shadow mode: non-authoritative results, legacy ingest and the parity r
       commandIds[name] = submitted.body.commandId;
       await h.client.workflow.getHandle(submitted.body.workflowId).result();
     }
+    afterCommands = new Date();
   });
 
   it('never returns a shadow result as the answer: result is withheld, shadowResult carries it', async () => {
@@ -94,6 +96,11 @@ describe('shadow mode: non-authoritative results, legacy ingest and the parity r
     ]);
     assert.deepEqual(research.missingLegacyKeys, [key('runtime-only')]);
     assert.deepEqual(research.missingRuntimeKeys, [key('legacy-only')]);
+
+    // A window starting after the commands but before the legacy results still pairs them.
+    const later = await request(h.apiUrl, 'GET', `/admin/runtime/shadow/parity?agentFamily=research&since=${encodeURIComponent(afterCommands.toISOString())}`);
+    const laterResearch = later.body.families[0];
+    assert.deepEqual([laterResearch.compared, laterResearch.matched, laterResearch.mismatched, laterResearch.missingLegacy, laterResearch.missingRuntime], [3, 1, 1, 0, 1]);
   });
 
   it('gives the release gate the same verdict, and a pass under a threshold the pairs reach', async () => {
