@@ -9,6 +9,7 @@ import type { RuntimeConfig } from '../runtime/config/schema';
 import { DeadLetterService } from './dead-letter-service';
 import { registerProjectionMetrics } from './metrics/projection-metrics';
 import { adminSloRoutes } from './routes/admin-slo';
+import { adminShadowRoutes } from './routes/admin-shadow';
 import { docsRoutes } from './routes/docs';
 import { AlertMonitor } from './slo/alert-monitor';
 import { SloService } from './slo/slo-service';
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): RuntimeApp {
   });
   app.use(adminSloRoutes({ slo }));
   app.use(adminApiKeyRoutes({ prisma: deps.prisma, apiKeys }));
+  app.use(adminShadowRoutes({ prisma: deps.prisma, config: deps.config }));
   app.use(docsRoutes());
   const alerts = new AlertMonitor({
     slo,

@@ -15,7 +15,11 @@ export function commandView(c: RuntimeCommand, attempts?: RuntimeCommandAttempt[
     traceId: c.traceId,
     idempotencyKey: c.idempotencyKey,
     shadow: c.shadow,
-    result: c.result,
+    // A shadow command ran beside the legacy executor, whose answer is the one that counts: its
+    // result is shown for comparison only and never where a client reads the answer from.
+    authoritative: !c.shadow,
+    result: c.shadow ? null : c.result,
+    ...(c.shadow ? { shadowResult: c.result } : {}),
     error: c.errorClass ? { class: c.errorClass, message: c.errorMessage } : null,
     usage: { tokensIn: c.tokensIn, tokensOut: c.tokensOut, costUsd: usd(c.costUsd) },
     attemptCount: c.attemptCount,

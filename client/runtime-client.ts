@@ -42,7 +42,11 @@ export interface CommandView {
   status: CommandStatus;
   statusUrl: string;
   traceId: string;
+  /** null for a shadow command: its answer is shadowResult, for comparison only. */
   result?: unknown;
+  /** false when the command ran in shadow mode beside the legacy executor. */
+  authoritative?: boolean;
+  shadowResult?: unknown;
   attempts?: AttemptView[];
   [key: string]: unknown;
 }

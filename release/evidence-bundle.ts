@@ -25,6 +25,8 @@ export interface DefaultGateOptions {
   testResultsPath?: string;
   apiUrl?: string;
   apiToken?: string;
+  /** The database of a shadow run (shadow commands and legacy results), for the parity gate. */
+  parityDatabaseUrl?: string;
   openclawLockfile?: string;
 }
 
@@ -35,7 +37,7 @@ export function defaultGates(opts: DefaultGateOptions): Gate[] {
     testResultsGate(opts.testResultsPath ?? defaultTestResultsPath()),
     replayGate({ workflowsPath: WORKFLOWS_PATH, historiesDir: path.join(root, 'test', 'replay', 'histories') }),
     migrationGate({ migrationsDir: path.join(root, 'prisma', 'migrations'), schemaPath: path.join(root, 'prisma', 'schema.prisma'), serverUrl: opts.databaseServerUrl }),
-    parityGate(),
+    parityGate(opts.parityDatabaseUrl ? { databaseUrl: opts.parityDatabaseUrl } : {}),
     sloGate({ ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}), ...(opts.apiToken ? { apiToken: opts.apiToken } : {}) }),
     configGate(),
     dependencyGate({

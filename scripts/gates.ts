@@ -19,6 +19,7 @@ interface Options {
   apiUrl?: string;
   apiToken?: string;
   databaseUrl: string;
+  parityDatabaseUrl?: string;
   testResults?: string;
 }
 
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     .option('--api-url <url>', 'a running runtime API, for the SLO snapshot')
     .option('--api-token <token>', 'bearer token for --api-url (default: env RUNTIME_GATES_API_TOKEN)', process.env.RUNTIME_GATES_API_TOKEN)
     .option('--database-url <url>', 'PostgreSQL server for scratch databases', process.env.GATES_DATABASE_URL || DEFAULT_SCRATCH_SERVER_URL)
+    .option('--parity-database-url <url>', 'the database of a shadow run, for the parity gate (default: env GATES_PARITY_DATABASE_URL)', process.env.GATES_PARITY_DATABASE_URL)
     .option('--test-results <file>', 'results of the last npm test (default test-output/test-results.json)')
     .parse()
     .opts<Options>();
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
       ...(opts.testResults ? { testResultsPath: path.resolve(opts.testResults) } : {}),
       ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}),
       ...(opts.apiToken ? { apiToken: opts.apiToken } : {}),
+      ...(opts.parityDatabaseUrl ? { parityDatabaseUrl: opts.parityDatabaseUrl } : {}),
     }),
   );
   process.stdout.write(`${markdown}\nevidence in ${path.resolve(opts.out)} (${Math.round((Date.now() - started) / 1000)} s)\n`);

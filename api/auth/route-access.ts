@@ -52,6 +52,10 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /admin/runtime/schedules/{name}/trigger': { role: 'admin', body: 'admin' },
   'POST /admin/runtime/schedules/{name}/backfill': { role: 'admin', body: 'admin' },
 
+  // Legacy results arrive in batches of up to 500: the command budget, not the admin one.
+  'POST /admin/runtime/shadow/legacy-results': { role: 'operator', body: 'command' },
+  'GET /admin/runtime/shadow/parity': { role: 'operator', body: 'none' },
+
   'GET /admin/runtime/api-keys': { role: 'admin', body: 'none' },
   'POST /admin/runtime/api-keys': { role: 'admin', body: 'admin' },
   'POST /admin/runtime/api-keys/{keyId}/revoke': { role: 'admin', body: 'admin' },

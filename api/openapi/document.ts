@@ -4,6 +4,7 @@ import { commandEnvelopeSchema, idempotencyKeySchema, traceparentSchema } from '
 import { deadLetterBulkReplayBodySchema, deadLetterDiscardBodySchema, deadLetterListQuerySchema, deadLetterReplayBodySchema } from '../routes/admin-dead-letters';
 import { eventsQuerySchema } from '../routes/admin-events';
 import { scheduleBackfillBodySchema, scheduleNameSchema, schedulePauseBodySchema, scheduleSyncQuerySchema, scheduleTriggerBodySchema } from '../routes/admin-schedules';
+import { legacyResultsBodySchema, parityQuerySchema } from '../routes/admin-shadow';
 import { sloQuerySchema } from '../routes/admin-slo';
 import { approvalBodySchema } from '../routes/command-approvals';
 import { apiKeyCreateBodySchema, apiKeyIdSchema } from '../routes/admin-api-keys';
@@ -349,6 +350,39 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
     examples: {
       unknown: { summary: 'a key id no key has', status: 404, params: { keyId: '000000000000' } },
       malformed: { summary: 'not a key id', status: 400, params: { keyId: 'sik_full_key' } },
+    },
+  },
+  {
+    method: 'post',
+    path: '/admin/runtime/shadow/legacy-results',
+    summary: 'Record legacy (V1) results for shadow parity: one or an array; idempotent per correlationKey (the command\'s Idempotency-Key)',
+    request: { headers: actorHeaders, body: { required: true, content: { 'application/json': { schema: legacyResultsBodySchema } } } },
+    responses: {
+      201: json(z.object({ created: z.number().int(), unchanged: z.number().int(), results: z.array(z.object({ correlationKey: z.string(), outcome: z.enum(['created', 'unchanged']) })) }), 'at least one result was new'),
+      200: json(z.object({ created: z.literal(0), unchanged: z.number().int(), results: z.array(z.unknown()) }), 'every result was recorded before with the same content'),
+      400: problem('invalid_request (fields; duplicate_key within one request)'),
+      409: problem('legacy_result_conflict: a correlationKey holds a different result (conflicts names the fields); nothing was recorded'),
+    },
+    examples: {
+      invalid: {
+        summary: 'a status the comparator does not know and no finishedAt',
+        status: 400,
+        body: { correlationKey: 'order-4711', agentFamily: 'research', action: 'investigate', status: 'maybe', output: { summary: 'Heat pumps: installers and landlords' } },
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/admin/runtime/shadow/parity',
+    summary: 'Shadow parity per agent family: matched, mismatched (with reasons), missing on either side, parity rate against the threshold',
+    request: { query: parityQuerySchema },
+    responses: {
+      200: json(z.object({ ok: z.boolean(), threshold: z.number(), families: z.array(z.object({ agentFamily: z.string(), parityRate: z.number().nullable(), ok: z.boolean() }).catchall(z.unknown())), totals: z.unknown(), window: z.unknown() }).catchall(z.unknown()), 'the report'),
+      400: problem('invalid_request'),
+    },
+    examples: {
+      research: { summary: 'research since the start of December', status: 200, query: { agentFamily: 'research', since: '2026-12-01T00:00:00Z' } },
+      invalid: { summary: 'an unknown agent family', status: 400, query: { agentFamily: 'astrology' } },
     },
   },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } } },

@@ -1,25 +1,28 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
-import { notAvailable, type Gate, type GateResult } from '../gate-result';
+import { createPrismaClient } from '../../persistence/prisma-client';
+import { parseConfig } from '../../runtime/config/load';
+import { parityGate as shadowParityGate } from '../../shadow/gate';
+import { failed, notAvailable, passed, type Gate } from '../gate-result';
 
 /**
- * The slot for the shadow-mode parity comparator. Contract for the module that fills it:
- * shadow/parity-gate.ts exporting `runParityGate(): Promise<GateResult>` (named 'parity'), which
- * fails below the configured parity rate. Until that module exists the bundle says
- * not_available instead of inventing a verdict.
+ * Shadow parity over the last 24 hours of a shadow run: the database the runtime and the legacy
+ * path wrote to (--parity-database-url). Without one, or with no pairs in the window, there is no
+ * verdict to give (not_available); below RUNTIME_SHADOW_PARITY_THRESHOLD in any family it fails.
  */
-export const PARITY_GATE_MODULE = path.resolve(__dirname, '..', '..', 'shadow', 'parity-gate.js');
-
-export function parityGate(modulePath: string = PARITY_GATE_MODULE): Gate {
+export function parityGate(opts: { databaseUrl?: string; env?: NodeJS.ProcessEnv } = {}): Gate {
   const name = 'parity';
   return {
     name,
     async run() {
-      if (!existsSync(modulePath)) return notAvailable(name, `no parity comparator yet (${path.basename(modulePath, '.js')} module absent)`, { modulePath });
-      // Loaded by path at run time: the comparator is built separately and may not exist in this tree.
-      const mod = require(modulePath) as { runParityGate?: () => Promise<GateResult> };
-      if (typeof mod.runParityGate !== 'function') throw new Error(`${modulePath} does not export runParityGate()`);
-      return { ...(await mod.runParityGate()), name };
+      if (!opts.databaseUrl) return notAvailable(name, 'no shadow-run database given (--parity-database-url)');
+      const config = parseConfig({ ...(opts.env ?? process.env), DATABASE_URL: opts.databaseUrl });
+      const prisma = createPrismaClient(opts.databaseUrl);
+      try {
+        const result = await shadowParityGate(prisma, config);
+        if (result.status === 'no_data') return notAvailable(name, result.summary.split('\n')[0]!, result.details);
+        return (result.ok ? passed : failed)(name, result.summary.split('\n')[0]!, { problems: result.summary.split('\n').slice(1), report: result.details });
+      } finally {
+        await prisma.$disconnect();
+      }
     },
   };
 }

@@ -49,6 +49,20 @@ export function intKey(defaultValue: number, min: number, max: number, docs: Doc
   return { schema, allowed: `integer ${min}..${max}`, defaultText: String(defaultValue), ...docs };
 }
 
+/** A decimal number (fractions, USD amounts); written as in JSON, e.g. 0.95 or 0.01. */
+export function numberKey(defaultValue: number, min: number, max: number, docs: Docs): ConfigKeySpec<number> {
+  const schema = z.preprocess(
+    unset,
+    z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/, { error: 'expected a decimal number' })
+      .transform(Number)
+      .pipe(z.number().min(min, { error: `below ${min}` }).max(max, { error: `above ${max}` }))
+      .default(defaultValue),
+  ) as z.ZodType<number>;
+  return { schema, allowed: `number ${min}..${max}`, defaultText: String(defaultValue), ...docs };
+}
+
 /** An integer that may stay unset: unset means "no override". */
 export function optionalIntKey(min: number, max: number, docs: Docs): ConfigKeySpec<number | undefined> {
   const schema = z.preprocess(unset, intSchema(min, max).optional()) as z.ZodType<number | undefined>;

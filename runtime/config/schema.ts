@@ -2,7 +2,8 @@ import { POLICY_PROFILE_NAMES } from '../policy/profiles';
 import { DEFAULT_MEMORY_MAX_BYTES } from '../memory';
 import { DEFAULT_CONTINUE_AS_NEW_EVENTS } from '../pipelines/contract';
 import { DEFAULT_PROMPT_OVERHEAD_TOKENS, priceTableSchema } from '../pricing';
-import { boolKey, enumKey, intKey, jsonKey, optionalIntKey, optionalStringKey, optionalUrlKey, stringKey, urlKey, type ConfigKeySpec } from './keys';
+import { PARITY_RULES_ALLOWED, parityRulesSchema } from '../../shadow/rules';
+import { boolKey, enumKey, intKey, jsonKey, numberKey, optionalIntKey, optionalStringKey, optionalUrlKey, stringKey, urlKey, type ConfigKeySpec } from './keys';
 
 /** The pinned OpenClaw gateway; must match toolchain/openclaw/package-lock.json (a test checks). */
 export const PINNED_OPENCLAW_VERSION = '2026.9.6';
@@ -16,6 +17,22 @@ export const CONFIG_KEYS = {
   RUNTIME_SHADOW_MODE: boolKey(false, {
     description: 'Run commands non-authoritatively beside the legacy executor; results are projected and marked shadow.',
     production: 'true during the parallel-run phase before cutover.',
+  }),
+  RUNTIME_SHADOW_PARITY_THRESHOLD: numberKey(0.95, 0, 1, {
+    description: 'Lowest parity rate (matched / compared pairs) each agent family must reach for the shadow parity gate to pass.',
+    production: '0.95 or stricter before cutover; a family below it names its mismatches in GET /admin/runtime/shadow/parity.',
+  }),
+  RUNTIME_SHADOW_PARITY_RULES: jsonKey(parityRulesSchema, PARITY_RULES_ALLOWED, {
+    description: 'How output fields of a legacy/runtime pair are compared, per agent family (* for the rest). Unset: summary and findings must be present on both sides.',
+    production: 'Add exact or numeric-tolerance rules for structured fields the legacy executor returns.',
+  }),
+  RUNTIME_SHADOW_LATENCY_TOLERANCE_MS: intKey(5000, 0, 3600000, {
+    description: 'Largest latency difference (runtime execution ms vs legacy latencyMs) a pair may have and still match.',
+    production: 'Above the usual provider jitter; the runtime adds Temporal scheduling on top of model time.',
+  }),
+  RUNTIME_SHADOW_COST_TOLERANCE_USD: numberKey(0.01, 0, 1000, {
+    description: 'Largest cost difference (USD) a pair may have and still match.',
+    production: 'About one typical attempt\'s cost variance; both sides price the same tokens.',
   }),
   RUNTIME_OPENCLAW_VERSION: stringKey(PINNED_OPENCLAW_VERSION, /^\d{4}\.\d{1,2}\.\d{1,2}$/, 'an OpenClaw release like 2026.9.6', {
     description: 'The gateway version the adapter was checked against; the gateway must report exactly this in its handshake.',
