@@ -29,6 +29,8 @@ export interface ActivityDeps {
   memoryMaxBytes?: number;
   /** RUNTIME_REPLAY_ENABLED of this worker: replay signals from the Temporal UI obey it too. */
   replayEnabled?: () => boolean;
+  /** RUNTIME_SHADOW_MODE of this worker: commands it completes are shadow (see CommandProjection). */
+  shadowMode?: () => boolean;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface ActivityDeps {
  * that is in PostgreSQL (a retried activity re-publishes under the same dedupe key: nothing new).
  */
 export function createActivities(deps: ActivityDeps) {
-  const commands = new CommandProjection(deps.prisma);
+  const commands = new CommandProjection(deps.prisma, deps.shadowMode);
   const deadLetters = new DeadLetterProjection(deps.prisma, deps.replayEnabled ?? (() => false));
   const memory = new MemoryStore(deps.prisma, deps.memoryMaxBytes ?? DEFAULT_MEMORY_MAX_BYTES);
   const steps = new StepProjection(deps.prisma);

@@ -26,6 +26,9 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.API_PORT;
   logger.info('api listening', { url: `http://${config.API_HOST}:${port}` });
+  if (!config.RUNTIME_AUTH_JWT_SECRET && !config.RUNTIME_AUTH_JWKS_URL) {
+    logger.warn('no JWT verification configured: only service API keys are accepted (set RUNTIME_AUTH_JWT_SECRET or RUNTIME_AUTH_JWKS_URL)');
+  }
   app.alerts.start();
 
   // Finish in-flight requests, then close connections; a second signal exits at once.

@@ -51,6 +51,7 @@ export async function runWorkerProcess(
     metrics,
     logger,
     replayEnabled: () => config.RUNTIME_REPLAY_ENABLED,
+    shadowMode: () => config.RUNTIME_SHADOW_MODE,
     memoryMaxBytes: config.RUNTIME_MEMORY_MAX_BYTES,
     intake: {
       defaultProfile: config.RUNTIME_POLICY_PROFILE_DEFAULT,

@@ -26,7 +26,16 @@ export type CommandOutcome =
  * the same rows as running them once.
  */
 export class CommandProjection {
-  constructor(private readonly prisma: PrismaClient) {}
+  /**
+   * `shadowMode` is this worker's RUNTIME_SHADOW_MODE: a command completed while it is on is
+   * shadow whatever it was when submitted, so after a rollback to the legacy path the runtime's
+   * in-flight commands finish without authority. Shadow is never taken back (a retried outcome
+   * keeps it).
+   */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly shadowMode: () => boolean = () => false,
+  ) {}
 
   /** A run that continued as new: closed here, its successor records its own start. */
   async runContinued(r: RunRef & { historyLength: number }): Promise<void> {
@@ -71,6 +80,7 @@ export class CommandProjection {
     const command = await this.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: o.commandId } });
     const now = new Date();
     const succeeded = o.outcome === 'succeeded';
+    const shadow = command.shadow || this.shadowMode();
     const common = {
       attemptCount: totals._count._all,
       tokensIn: totals._sum.tokensIn ?? 0,
@@ -92,7 +102,7 @@ export class CommandProjection {
       tokensOut: common.tokensOut,
       costUsd: common.costUsd,
       durationMs: totals._sum.durationMs ?? null,
-      shadow: command.shadow,
+      shadow,
     };
     await this.prisma.$transaction([
       this.prisma.runtimeCommand.update({
@@ -104,6 +114,7 @@ export class CommandProjection {
           errorClass: succeeded ? null : o.errorClass,
           errorMessage: succeeded ? null : o.errorMessage,
           completedAt: command.completedAt ?? now,
+          shadow,
         },
       }),
       this.prisma.runtimeWorkflowRun.update({

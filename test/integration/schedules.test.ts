@@ -148,10 +148,11 @@ describe('Temporal Schedules from agent_configurations', function () {
     }
 
     const first = await until('the slow command started', async () => (await commandsOf(h, 'slow-skip'))[0], 30_000);
-    await until('the slow command finished', () => h.prisma.runtimeCommand.findFirst({ where: { id: first.id, status: 'succeeded' } }), 60_000);
+    const done = await until('the slow command finished', () => h.prisma.runtimeCommand.findFirst({ where: { id: first.id, status: 'succeeded' } }), 60_000);
     const skipped = (await describeSchedule('slow-skip')).info.numActionsSkippedOverlap;
     assert.ok(skipped >= 1, `firings skipped while the first ran: ${skipped}`);
-    const during = (await commandsOf(h, 'slow-skip')).filter((c) => c.createdAt < (first.completedAt ?? new Date()));
+    // The finished row's completion time: the row read at its start has none, and a firing after it ended is allowed.
+    const during = (await commandsOf(h, 'slow-skip')).filter((c) => c.createdAt < done.completedAt!);
     assert.equal(during.length, 1, 'no second command while the first was in flight');
     const listed = await request(h.apiUrl, 'GET', '/admin/runtime/schedules/slow-skip');
     assert.ok(listed.body.skippedOverlap >= 1, 'the skip is visible in the admin API');
