@@ -41,7 +41,17 @@ describe('cutover and rollback drills: RUNTIME_ENABLED and shadow mode flipped w
     assert.equal(answer.status, 202, JSON.stringify(answer.body));
     return answer.body as { commandId: string; shadow: boolean };
   };
-  const inFlight = (ids: string[]) => until('every command at its model call', () => ids.every((id) => h.standin.callsFor(id).length === 1) || undefined, 60_000);
+  /** Submits `n` slow commands and waits until each is at its model call: in flight when the flip comes. */
+  const submitInFlight = async (r: Runtime, name: string, n: number, shadow: boolean): Promise<string[]> => {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = await submit(r.apiUrl, `${name}-${i}`);
+      assert.equal(c.shadow, shadow);
+      ids.push(c.commandId);
+    }
+    await until('every command at its model call', () => ids.every((id) => h.standin.callsFor(id).length === 1) || undefined, 60_000);
+    return ids;
+  };
   const finished = (ids: string[]) =>
     until('every command finished', async () => ((await h.prisma.runtimeCommand.count({ where: { id: { in: ids }, status: 'succeeded' } })) === ids.length) || undefined, 120_000);
 
@@ -74,13 +84,7 @@ describe('cutover and rollback drills: RUNTIME_ENABLED and shadow mode flipped w
 
   it('rollback: authority returns to legacy, in-flight runtime commands finish as shadow, each once', async () => {
     const authoritative = await start({});
-    const ids = [];
-    for (let i = 0; i < 5; i++) {
-      const c = await submit(authoritative.apiUrl, `rollback-${i}`);
-      assert.equal(c.shadow, false);
-      ids.push(c.commandId);
-    }
-    await inFlight(ids);
+    const ids = await submitInFlight(authoritative, 'rollback', 5, false);
     await stop(authoritative);
     const rolledBack = await start({ RUNTIME_SHADOW_MODE: 'true' });
     await finished(ids);
@@ -98,13 +102,7 @@ describe('cutover and rollback drills: RUNTIME_ENABLED and shadow mode flipped w
 
   it('cutover with a pause: RUNTIME_ENABLED=false refuses new commands while in-flight ones finish; enabled, the runtime is authoritative', async () => {
     const shadowRun = await start({ RUNTIME_SHADOW_MODE: 'true' });
-    const ids = [];
-    for (let i = 0; i < 4; i++) {
-      const c = await submit(shadowRun.apiUrl, `cutover-${i}`);
-      assert.equal(c.shadow, true);
-      ids.push(c.commandId);
-    }
-    await inFlight(ids);
+    const ids = await submitInFlight(shadowRun, 'cutover', 4, true);
     await stop(shadowRun);
     const paused = await start({ RUNTIME_ENABLED: 'false' });
     const refused = await request(paused.apiUrl, 'POST', '/v1/commands', { json: { agentFamily: 'research', action: 'summarise', input: { question: 'During the pause' } }, headers: { 'Idempotency-Key': `drill-${drill}-paused` } });
