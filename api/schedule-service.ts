@@ -1,6 +1,7 @@
-import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleOverlapPolicy } from '@temporalio/client';
+import { type Client, type ScheduleDescription, type ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Logger } from '../infra/logger';
 import { Prisma, type AgentConfiguration, type PrismaClient } from '../persistence/prisma-client';
+import { describeScheduleIfAny } from '../schedules/describe';
 import { declaresSchedule } from '../schedules/desired';
 import { syncSchedules, type SyncReport } from '../schedules/sync';
 import type { AdminContext } from './admin/actor';
@@ -79,13 +80,8 @@ export class ScheduleService {
     return description;
   }
 
-  private async describe(name: string): Promise<ScheduleDescription | undefined> {
-    try {
-      return await this.handle(name).describe();
-    } catch (err) {
-      if (err instanceof ScheduleNotFoundError) return undefined;
-      throw err;
-    }
+  private describe(name: string): Promise<ScheduleDescription | undefined> {
+    return describeScheduleIfAny(this.deps.temporal, `${this.deps.idPrefix}${name}`);
   }
 
   private view(row: AgentConfiguration, d: ScheduleDescription | undefined): ScheduleView {

@@ -1,7 +1,8 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from '../infra/logger';
 import { Prisma, type PrismaClient } from '../persistence/prisma-client';
 import type { SyncReport } from '../runtime/schedules';
+import { describeScheduleIfAny } from './describe';
 import { SCHEDULE_MEMO, declaresSchedule, desiredSchedule, scheduleRowSchema, type DesiredSchedule } from './desired';
 
 export type { SyncReport } from '../runtime/schedules';
@@ -54,12 +55,7 @@ export async function syncSchedules(deps: SyncDeps, opts: { dryRun?: boolean } =
 
 async function reconcile(deps: SyncDeps, d: DesiredSchedule, report: SyncReport): Promise<void> {
   const handle = deps.temporal.schedule.getHandle(d.scheduleId);
-  let current: ScheduleDescription | undefined;
-  try {
-    current = await handle.describe();
-  } catch (err) {
-    if (!(err instanceof ScheduleNotFoundError)) throw err;
-  }
+  const current = await describeScheduleIfAny(deps.temporal, d.scheduleId);
   if (!current) {
     report.created.push(d.scheduleId);
     if (!report.dryRun) await deps.temporal.schedule.create(d.options).catch((err) => (err instanceof ScheduleAlreadyRunning ? undefined : Promise.reject(err)));
@@ -85,13 +81,7 @@ async function reconcile(deps: SyncDeps, d: DesiredSchedule, report: SyncReport)
 }
 
 async function exists(deps: SyncDeps, scheduleId: string): Promise<boolean> {
-  try {
-    await deps.temporal.schedule.getHandle(scheduleId).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return false;
-    throw err;
-  }
+  return (await describeScheduleIfAny(deps.temporal, scheduleId)) !== undefined;
 }
 
 function ignoreNotFound(err: unknown): void {

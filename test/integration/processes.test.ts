@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
 import { processEnv, startProcess, startRuntimeProcesses } from '../support/processes';
-import { until } from '../support/until';
 
 describe('worker and API processes', function () {
   this.timeout(180_000);
