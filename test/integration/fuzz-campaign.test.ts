@@ -85,7 +85,8 @@ describe('bad input campaign: generated malformed requests on every route', func
 
   it(`answers ${RUNS} generated malformed requests with no 5xx, no unhandled rejection and no row written`, async function () {
     this.timeout(600_000);
-    const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+    // A fixed seed keeps CI reproducible; FUZZ_SEED=<n> (or FUZZ_SEED=random) explores further.
+    const seed = process.env.FUZZ_SEED === 'random' ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED ?? 20261204);
     const tokens = { admin: await signTestToken({ sub: FUZZ_ACTORS[0]!, role: 'admin' }), client: await signTestToken({ sub: FUZZ_ACTORS[1]!, role: 'client', tenantId: 'fuzz' }) };
     // A margin over RUNS: fetch itself refuses a few generated requests (they never reach the API).
     const requests = fc.sample(fuzzRequests(tokens), { numRuns: Math.ceil(RUNS * 1.1), seed });
