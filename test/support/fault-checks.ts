@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import type { PrismaClient } from '../../persistence/prisma-client';
+import { request } from './http';
+import { until } from './until';
+
+export interface Submitted {
+  commandId: string;
+  workflowId: string;
+}
+
+/** Submits one command per body, `concurrency` requests at a time; every one must be accepted. */
+export async function submitAll(apiUrl: string, bodies: unknown[], concurrency = 20): Promise<Submitted[]> {
+  const out: Submitted[] = new Array(bodies.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, bodies.length) }, async () => {
+      while (next < bodies.length) {
+        const i = next++;
+        const answer = await request(apiUrl, 'POST', '/v1/commands', { json: bodies[i] });
+        assert.equal(answer.status, 202, JSON.stringify(answer.body));
+        out[i] = answer.body as Submitted;
+      }
+    }),
+  );
+  return out;
+}
+
+/** Waits until every command has left accepted/running; fails naming how many had not. */
+export async function allSettled(prisma: PrismaClient, commandIds: string[], timeoutMs: number): Promise<void> {
+  let open = commandIds.length;
+  await until(
+    `all ${commandIds.length} commands settled (still open: ${open})`,
+    async () => {
+      open = await prisma.runtimeCommand.count({ where: { id: { in: commandIds }, status: { in: ['accepted', 'running'] } } });
+      return open === 0;
+    },
+    timeoutMs,
+  ).catch((err) => {
+    throw new Error(`${(err as Error).message}: ${open} of ${commandIds.length} still open`);
+  });
+}
+
+export interface ProjectionSummary {
+  commands: number;
+  attempts: number;
+  /** Commands that needed more than one attempt (an attempt lost with a fault, retried). */
+  retried: number;
+  /** Attempts that re-attached to the gateway run of a lost one. */
+  reattached: number;
+}
+
+/**
+ * Every command succeeded and is projected exactly once: its attempt rows are numbered 1..n with
+ * no gap and no repeat, exactly one succeeded and the others failed (none left running), the
+ * command's attemptCount is n, and it has exactly one workflow run row, completed.
+ */
+export async function assertEachProjectedOnce(prisma: PrismaClient, commandIds: string[]): Promise<ProjectionSummary> {
+  const commands = await prisma.runtimeCommand.findMany({ where: { id: { in: commandIds } } });
+  assert.equal(commands.length, commandIds.length, 'a row for every command');
+  const notSucceeded = commands.filter((c) => c.status !== 'succeeded');
+  assert.deepEqual(notSucceeded.map((c) => [c.id, c.status, c.errorClass, c.errorMessage]), [], 'every command succeeded');
+
+  const attempts = await prisma.runtimeCommandAttempt.findMany({ where: { commandId: { in: commandIds } }, orderBy: [{ commandId: 'asc' }, { attemptNumber: 'asc' }] });
+  const runs = await prisma.runtimeWorkflowRun.findMany({ where: { commandId: { in: commandIds } } });
+  const byCommand = new Map<string, typeof attempts>();
+  for (const a of attempts) byCommand.set(a.commandId, [...(byCommand.get(a.commandId) ?? []), a]);
+  const runsBy = new Map<string, typeof runs>();
+  for (const r of runs) runsBy.set(r.commandId, [...(runsBy.get(r.commandId) ?? []), r]);
+
+  const problems: string[] = [];
+  for (const c of commands) {
+    const rows = byCommand.get(c.id) ?? [];
+    const numbers = rows.map((r) => r.attemptNumber);
+    if (numbers.join() !== numbers.map((_, i) => i + 1).join()) problems.push(`${c.id}: attempt numbers ${numbers.join(',') || 'none'}`);
+    const succeeded = rows.filter((r) => r.status === 'succeeded').length;
+    if (succeeded !== 1) problems.push(`${c.id}: ${succeeded} succeeded attempts`);
+    const running = rows.filter((r) => r.status === 'running').length;
+    if (running > 0) problems.push(`${c.id}: ${running} attempts left running`);
+    if (c.attemptCount !== rows.length) problems.push(`${c.id}: attemptCount ${c.attemptCount} but ${rows.length} rows`);
+    const cruns = runsBy.get(c.id) ?? [];
+    if (cruns.length !== 1 || cruns[0]!.status !== 'completed') problems.push(`${c.id}: runs ${cruns.map((r) => r.status).join(',') || 'none'}`);
+  }
+  assert.deepEqual(problems.slice(0, 20), [], `${problems.length} projection problems`);
+  return {
+    commands: commands.length,
+    attempts: attempts.length,
+    retried: [...byCommand.values()].filter((rows) => rows.length > 1).length,
+    reattached: attempts.filter((a) => a.reattached).length,
+  };
+}
+
+/** A timestamped progress line in the test output (fault tests are long; this shows where time went). */
+export function logLine(message: string): void {
+  process.stdout.write(`      [${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
