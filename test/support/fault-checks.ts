@@ -47,12 +47,17 @@ export interface ProjectionSummary {
   retried: number;
   /** Attempts that re-attached to the gateway run of a lost one. */
   reattached: number;
+  /** Commands whose success Temporal lost once, re-recorded by a re-attached attempt. */
+  successRecordedTwice: number;
 }
 
 /**
  * Every command succeeded and is projected exactly once: its attempt rows are numbered 1..n with
- * no gap and no repeat, exactly one succeeded and the others failed (none left running), the
- * command's attemptCount is n, and it has exactly one workflow run row, completed.
+ * no gap and no repeat, none is left running, the command's attemptCount is n, and it has exactly
+ * one workflow run row, completed. Its success is one gateway run: a later succeeded row exists
+ * only when Temporal lost the completion of an earlier one (the retried activity re-attaches to
+ * the same run and records no usage again), so every succeeded row names the same gateway run
+ * and only the first carries tokens.
  */
 export async function assertEachProjectedOnce(prisma: PrismaClient, commandIds: string[]): Promise<ProjectionSummary> {
   const commands = await prisma.runtimeCommand.findMany({ where: { id: { in: commandIds } } });
@@ -72,11 +77,16 @@ export async function assertEachProjectedOnce(prisma: PrismaClient, commandIds: 
     const rows = byCommand.get(c.id) ?? [];
     const numbers = rows.map((r) => r.attemptNumber);
     if (numbers.join() !== numbers.map((_, i) => i + 1).join()) problems.push(`${c.id}: attempt numbers ${numbers.join(',') || 'none'}`);
-    const succeeded = rows.filter((r) => r.status === 'succeeded').length;
-    if (succeeded !== 1) problems.push(`${c.id}: ${succeeded} succeeded attempts`);
+    const succeeded = rows.filter((r) => r.status === 'succeeded');
+    if (succeeded.length === 0) problems.push(`${c.id}: no succeeded attempt`);
+    if (new Set(succeeded.map((r) => r.gatewayRunId)).size > 1) problems.push(`${c.id}: succeeded on ${succeeded.length} gateway runs`);
+    if (succeeded.slice(1).some((r) => !r.reattached || r.tokensIn + r.tokensOut > 0)) problems.push(`${c.id}: a repeated success that is not a usage-free re-attachment`);
     const running = rows.filter((r) => r.status === 'running').length;
     if (running > 0) problems.push(`${c.id}: ${running} attempts left running`);
     if (c.attemptCount !== rows.length) problems.push(`${c.id}: attemptCount ${c.attemptCount} but ${rows.length} rows`);
+    if (problems.length > 0 && !problems.some((p) => p.startsWith('rows of'))) {
+      problems.push(`rows of ${c.id}: ${JSON.stringify(rows.map((r) => [r.attemptNumber, r.status, r.errorClass, r.reattached, r.idempotencyKey, r.gatewayRunId, r.tokensIn, r.startedAt.toISOString().slice(11, 23), r.finishedAt?.toISOString().slice(11, 23)]))}`);
+    }
     const cruns = runsBy.get(c.id) ?? [];
     if (cruns.length !== 1 || cruns[0]!.status !== 'completed') problems.push(`${c.id}: runs ${cruns.map((r) => r.status).join(',') || 'none'}`);
   }
@@ -86,6 +96,7 @@ export async function assertEachProjectedOnce(prisma: PrismaClient, commandIds: 
     attempts: attempts.length,
     retried: [...byCommand.values()].filter((rows) => rows.length > 1).length,
     reattached: attempts.filter((a) => a.reattached).length,
+    successRecordedTwice: [...byCommand.values()].filter((rows) => rows.filter((r) => r.status === 'succeeded').length > 1).length,
   };
 }
 
