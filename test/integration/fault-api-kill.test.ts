@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { allSettled, assertEachProjectedOnce, logLine } from '../support/fault-checks';
 import { request } from '../support/http';
-import { processEnv, startApiProcess, WorkerProcesses, type StartedProcess } from '../support/processes';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { faultSuite } from '../support/fault-suite';
+import { processEnv, startApiProcess } from '../support/processes';
+import { startTcpProxy } from '../support/tcp-proxy';
 import { until } from '../support/until';
 
 const body = (brief: string) => ({ agentFamily: 'content', action: 'draft', input: { brief } });
@@ -16,30 +16,18 @@ const body = (brief: string) => ({ agentFamily: 'content', action: 'draft', inpu
  */
 describe('fault tolerance: API process killed mid-request', function () {
   this.timeout(300_000);
-  let h: RuntimeHarness;
-  let proxy: TcpProxy | undefined;
-  const workers = new WorkerProcesses();
-  const apis: StartedProcess[] = [];
-
-  before(async function () {
-    this.timeout(240_000);
-    h = await getHarness();
-  });
-
-  after(async () => {
-    workers.killAll();
-    apis.forEach((a) => a.child.kill('SIGKILL'));
-    await proxy?.close();
-  });
+  const suite = faultSuite();
 
   it('killed between writing the command row and starting its workflow: the retry starts it, one command, one run', async () => {
+    const { h } = suite;
     const env = processEnv(h, `fault-api-kill-${process.pid}`);
-    await workers.start(env);
+    await suite.workers.start(env);
     // This API reaches Temporal through a proxy the test can freeze: the start call then hangs
     // right after the row is committed, which is where the kill lands.
-    proxy = await startTcpProxy(Number(h.temporal.address.split(':').at(-1)));
+    const proxy = await startTcpProxy(Number(h.temporal.address.split(':').at(-1)));
+    suite.onCleanup(() => proxy.close());
     const { api, apiUrl } = await startApiProcess({ ...env, TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}` });
-    apis.push(api);
+    suite.track(api);
 
     const key = `fault-api-kill-${Date.now()}`;
     proxy.freeze();
@@ -57,7 +45,7 @@ describe('fault tolerance: API process killed mid-request', function () {
     assert.equal(row.status, 'accepted');
 
     const { api: second, apiUrl: secondUrl } = await startApiProcess(env);
-    apis.push(second);
+    suite.track(second);
     const retry = await request(secondUrl, 'POST', '/v1/commands', { json: body('API killed mid-request'), headers: { 'Idempotency-Key': key } });
     assert.equal(retry.status, 200, JSON.stringify(retry.body));
     assert.equal(retry.body.commandId, row.id, 'the same command');
@@ -68,9 +56,10 @@ describe('fault tolerance: API process killed mid-request', function () {
   });
 
   it('killed with 40 keyed submissions in flight: every retried key maps to exactly one command, each run once', async () => {
+    const { h } = suite;
     const env = processEnv(h, `fault-api-kill-${process.pid}`);
     const { api, apiUrl } = await startApiProcess(env);
-    apis.push(api);
+    suite.track(api);
     const prefix = `fault-api-batch-${Date.now()}`;
     const keys = Array.from({ length: 40 }, (_, i) => `${prefix}-${i}`);
     const first = keys.map((k, i) =>
@@ -86,7 +75,7 @@ describe('fault tolerance: API process killed mid-request', function () {
     const rowsAtKill = await h.prisma.runtimeCommand.count({ where: { idempotencyKey: { startsWith: prefix } } });
 
     const { api: second, apiUrl: secondUrl } = await startApiProcess(env);
-    apis.push(second);
+    suite.track(second);
     const retries = await Promise.all(keys.map((k, i) => request(secondUrl, 'POST', '/v1/commands', { json: body(`API batch ${i}`), headers: { 'Idempotency-Key': k } })));
     assert.deepEqual([...new Set(retries.map((r) => r.status))].filter((s) => s !== 200 && s !== 202), [], 'every retry accepted');
     const rows = await h.prisma.runtimeCommand.findMany({ where: { idempotencyKey: { startsWith: prefix } } });

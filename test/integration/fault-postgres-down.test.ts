@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { allSettled, assertEachProjectedOnce, logLine, submitAll } from '../support/fault-checks';
 import { request } from '../support/http';
-import { processEnv, startRuntimeProcesses, type StartedProcess } from '../support/processes';
-import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy';
+import { faultSuite } from '../support/fault-suite';
+import { processEnv, startRuntimeProcesses } from '../support/processes';
+import { startTcpProxy, viaProxy } from '../support/tcp-proxy';
 import { until } from '../support/until';
 
 /** How long PostgreSQL is away (the issue's 20 s; shorter only to iterate locally). */
@@ -18,25 +18,15 @@ const COMMANDS = 40;
  */
 describe('fault tolerance: PostgreSQL unavailable for 20 s mid-run', function () {
   this.timeout(600_000);
-  let h: RuntimeHarness;
-  let proxy: TcpProxy | undefined;
-  const procs: StartedProcess[] = [];
-
-  before(async function () {
-    this.timeout(240_000);
-    h = await getHarness();
-  });
-
-  after(async () => {
-    procs.forEach((p) => p.child.kill('SIGKILL'));
-    await proxy?.close();
-  });
+  const suite = faultSuite();
 
   it('reads answer 503 database_unavailable meanwhile, the API recovers alone, projections retry and nothing is lost', async () => {
-    proxy = await startTcpProxy(Number(new URL(h.databaseUrl).port || 5432));
+    const { h } = suite;
+    const proxy = await startTcpProxy(Number(new URL(h.databaseUrl).port || 5432));
+    suite.onCleanup(() => proxy.close());
     const env = { ...processEnv(h, `fault-pg-${process.pid}`), DATABASE_URL: viaProxy(h.databaseUrl, proxy) };
     const { worker, api, apiUrl } = await startRuntimeProcesses(env);
-    procs.push(worker, api);
+    suite.track(worker, api);
 
     // Spread over the outage: some finish before it, many are at the model when it starts, some
     // answer while it lasts, the rest after.

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { allSettled, assertEachProjectedOnce, logLine, submitAll } from '../support/fault-checks';
 import { request } from '../support/http';
-import { processEnv, startRuntimeProcesses, type StartedProcess } from '../support/processes';
-import { startPrivateRedis, type PrivateRedis } from '../support/redis-fixture';
+import { faultSuite } from '../support/fault-suite';
+import { processEnv, startRuntimeProcesses } from '../support/processes';
+import { startPrivateRedis } from '../support/redis-fixture';
 import { until } from '../support/until';
 
 const drafts = (n: number, label: string, slowMs: (i: number) => number) =>
@@ -16,25 +16,15 @@ const drafts = (n: number, label: string, slowMs: (i: number) => number) =>
  */
 describe('fault tolerance: Redis down mid-run', function () {
   this.timeout(300_000);
-  let h: RuntimeHarness;
-  let redis: PrivateRedis | undefined;
-  const procs: StartedProcess[] = [];
-
-  before(async function () {
-    this.timeout(240_000);
-    h = await getHarness();
-  });
-
-  after(async () => {
-    procs.forEach((p) => p.child.kill('SIGKILL'));
-    await redis?.stop();
-  });
+  const suite = faultSuite();
 
   it('in-flight and new commands complete without it, the API keeps serving, events go out when it returns', async () => {
-    redis = await startPrivateRedis();
+    const { h } = suite;
+    const redis = await startPrivateRedis();
+    suite.onCleanup(() => redis.stop());
     const env = { ...processEnv(h, `fault-redis-${process.pid}`), REDIS_URL: redis.url };
     const { worker, api, apiUrl } = await startRuntimeProcesses(env);
-    procs.push(worker, api);
+    suite.track(worker, api);
 
     const before = await submitAll(apiUrl, drafts(20, 'Redis outage, before', (i) => 2000 + (i % 5) * 1000));
     await until('attempts in flight', async () => (await h.prisma.runtimeCommandAttempt.count({ where: { commandId: { in: before.map((c) => c.commandId) }, status: 'running' } })) >= 5, 60_000);

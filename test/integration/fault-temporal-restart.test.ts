@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
-import { allSettled, assertEachProjectedOnce, logLine, submitAll } from '../support/fault-checks';
+import { allSettled, assertEachProjectedOnce, inFlight, logLine, submitAll } from '../support/fault-checks';
 import { request } from '../support/http';
-import { startPersistentTemporal, type PersistentTemporal } from '../support/persistent-temporal';
-import { processEnv, startRuntimeProcesses, type StartedProcess } from '../support/processes';
-import { until } from '../support/until';
+import { faultSuite } from '../support/fault-suite';
+import { startPersistentTemporal } from '../support/persistent-temporal';
+import { processEnv, startRuntimeProcesses } from '../support/processes';
 
 const DOWN_MS = Number(process.env.FAULT_TEMPORAL_DOWN_MS ?? 10_000);
 const COMMANDS = 40;
@@ -16,25 +15,15 @@ const COMMANDS = 40;
  */
 describe('fault tolerance: Temporal dev server restarted (persisted DB) mid-run', function () {
   this.timeout(600_000);
-  let h: RuntimeHarness;
-  let temporal: PersistentTemporal | undefined;
-  const procs: StartedProcess[] = [];
-
-  before(async function () {
-    this.timeout(240_000);
-    h = await getHarness();
-  });
-
-  after(async () => {
-    procs.forEach((p) => p.child.kill('SIGKILL'));
-    await temporal?.dispose();
-  });
+  const suite = faultSuite();
 
   it('in-flight commands resume and complete, each exactly once; a submission meanwhile is completed by its retry', async () => {
-    temporal = await startPersistentTemporal();
+    const { h } = suite;
+    const temporal = await startPersistentTemporal();
+    suite.onCleanup(() => temporal.dispose());
     const env = processEnv({ ...h, temporal: { address: temporal.address } }, `fault-temporal-${process.pid}`);
     const { worker, api, apiUrl } = await startRuntimeProcesses(env);
-    procs.push(worker, api);
+    suite.track(worker, api);
 
     // standard_async: two attempts per round, so an attempt whose completion was lost with the
     // server is retried (after its 30 s heartbeat timeout) as the same activity and re-attaches.
@@ -46,15 +35,11 @@ describe('fault tolerance: Temporal dev server restarted (persisted DB) mid-run'
       input: { brief: `Temporal restart ${i}`, scenario: `slow:${1000 + (i % 8) * 1000}` },
     }));
     const ids = (await submitAll(apiUrl, bodies)).map((c) => c.commandId);
-    const inFlight = await until('some finished and many in flight', async () => {
-      const done = await h.prisma.runtimeCommand.count({ where: { id: { in: ids }, status: 'succeeded' } });
-      const running = await h.prisma.runtimeCommandAttempt.count({ where: { commandId: { in: ids }, status: 'running' } });
-      return done >= 3 && running >= 10 ? { done, running } : undefined;
-    }, 120_000);
+    const struck = await inFlight(h.prisma, ids, { done: 3, running: 10 });
 
     await temporal.kill();
     const downAt = Date.now();
-    logLine(`Temporal killed with ${JSON.stringify(inFlight)}`);
+    logLine(`Temporal killed with ${JSON.stringify(struck)}`);
     // A client submits while the server is away: the row is written, the start cannot be.
     const key = `fault-temporal-${Date.now()}`;
     const body = { agentFamily: 'content', action: 'draft', input: { brief: 'submitted while Temporal is down' } };

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
-import { allSettled, assertEachProjectedOnce, logLine as log, submitAll } from '../support/fault-checks';
-import { processEnv, WorkerProcesses } from '../support/processes';
-import { until } from '../support/until';
+import { allSettled, assertEachProjectedOnce, inFlight, logLine as log, submitAll } from '../support/fault-checks';
+import { faultSuite } from '../support/fault-suite';
+import { processEnv } from '../support/processes';
 
 const COMMANDS = Number(process.env.FAULT_WORKER_KILL_COMMANDS ?? 200);
 
@@ -13,17 +12,10 @@ const COMMANDS = Number(process.env.FAULT_WORKER_KILL_COMMANDS ?? 200);
  */
 describe('fault tolerance: worker killed with 200 commands in flight', function () {
   this.timeout(600_000);
-  let h: RuntimeHarness;
-  const workers = new WorkerProcesses();
-
-  before(async function () {
-    this.timeout(240_000);
-    h = await getHarness();
-  });
-
-  after(() => workers.killAll());
+  const suite = faultSuite();
 
   it('all complete after a restart, each projected exactly once, each model call made once', async () => {
+    const { h, workers } = suite;
     const started = Date.now();
     // The default 20 activity slots: 20 attempts at the model, the rest of the 200 workflows
     // running and waiting for a slot (more slots only queue inside the gateway).
@@ -43,17 +35,13 @@ describe('fault tolerance: worker killed with 200 commands in flight', function 
       const ids = commands.map((c) => c.commandId);
 
       // In flight: a share has finished, many are waiting on the model right now.
-      const inFlight = await until('some finished and many in flight', async () => {
-        const done = await h.prisma.runtimeCommand.count({ where: { id: { in: ids }, status: 'succeeded' } });
-        const running = await h.prisma.runtimeCommandAttempt.count({ where: { commandId: { in: ids }, status: 'running' } });
-        return done >= COMMANDS / 10 && running >= 10 ? { done, running } : undefined;
-      }, 120_000);
+      const struck = await inFlight(h.prisma, ids, { done: COMMANDS / 10, running: 10 });
       first.child.kill('SIGKILL');
       await first.exited;
       const killedAt = Date.now();
 
       const second = await workers.start(env);
-      log(`restarted; ${JSON.stringify(inFlight)}`);
+      log(`restarted; ${JSON.stringify(struck)}`);
       await allSettled(h.prisma, ids, 300_000).catch(async (err) => {
         const byStatus = await h.prisma.runtimeCommand.groupBy({ by: ['status'], where: { id: { in: ids } }, _count: true });
         const attempts = await h.prisma.runtimeCommandAttempt.groupBy({ by: ['status', 'errorClass'], where: { commandId: { in: ids } }, _count: true });
@@ -66,7 +54,7 @@ describe('fault tolerance: worker killed with 200 commands in flight', function 
       const calls = ids.map((id) => h.standin.callsFor(id).length);
       assert.deepEqual(calls.filter((n) => n !== 1), [], 'one model call per command: a lost attempt re-attaches to its run');
       process.stdout.write(
-        `      killed with ${inFlight.done} succeeded and ${inFlight.running} attempts running; ` +
+        `      killed with ${struck.done} succeeded and ${struck.running} attempts running; ` +
           `${summary.retried} commands retried (${summary.reattached} re-attached); recovered in ${Math.round((Date.now() - killedAt) / 1000)} s, total ${Math.round((Date.now() - started) / 1000)} s\n`,
       );
       assert.ok(summary.retried > 0, 'the kill did hit attempts in flight');

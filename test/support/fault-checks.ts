@@ -25,6 +25,15 @@ export async function submitAll(apiUrl: string, bodies: unknown[], concurrency =
   return out;
 }
 
+/** Waits until at least `done` of the commands succeeded while at least `running` attempts are at the model: the moment to strike. */
+export function inFlight(prisma: PrismaClient, commandIds: string[], at: { done: number; running: number }): Promise<{ done: number; running: number }> {
+  return until(`${at.done} commands done and ${at.running} attempts in flight`, async () => {
+    const done = await prisma.runtimeCommand.count({ where: { id: { in: commandIds }, status: 'succeeded' } });
+    const running = await prisma.runtimeCommandAttempt.count({ where: { commandId: { in: commandIds }, status: 'running' } });
+    return done >= at.done && running >= at.running ? { done, running } : undefined;
+  }, 120_000);
+}
+
 /** Waits until every command has left accepted/running; fails naming how many had not. */
 export async function allSettled(prisma: PrismaClient, commandIds: string[], timeoutMs: number): Promise<void> {
   let open = commandIds.length;

@@ -6,6 +6,7 @@ import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../../runtime/search-attributes';
 import { freePort } from './gateway-fixture';
 import { TEMPORAL_CLI } from './paths';
+import { crash } from './processes';
 
 export interface PersistentTemporal {
   address: string;
@@ -67,10 +68,7 @@ export async function startPersistentTemporal(): Promise<PersistentTemporal> {
     async kill() {
       const c = child;
       child = undefined;
-      if (!c || c.exitCode !== null) return;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGKILL');
-      await exited;
+      await crash(c);
     },
     output: () => out,
     async dispose() {

@@ -9,6 +9,14 @@ export interface StartedProcess {
   exited: Promise<number | null>;
 }
 
+/** SIGKILLs a child process, as in a crash, and waits until it is gone; nothing to do when it already exited. */
+export async function crash(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /** Starts a compiled entry point (path under dist/) as its own process and collects its output. */
 export function startProcess(entry: string, env: Record<string, string>): StartedProcess {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', entry)], {
