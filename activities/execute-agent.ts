@@ -13,6 +13,7 @@ import type { MemoryRef } from '../runtime/memory';
 import type { StepInputMapping } from '../runtime/pipelines/definition';
 import { resolveStepInput } from '../runtime/pipelines/mapping';
 import type { AttemptProjection } from './projections/attempt-projection';
+import { isDatabaseUnavailable } from '../persistence/prisma-client';
 
 export interface ExecuteAgentAttemptInput {
   commandId: string;
@@ -91,9 +92,11 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     // An earlier attempt of this round whose answer Temporal never got (see lostPredecessor):
     // re-attach to its gateway run instead of calling the model again.
     // Rounds may be a single attempt each (provider fallback), so look across round boundaries too.
-    const lost = attemptNumber > 1 ? await deps.attempts.lostPredecessor({ ...key, startedAt, step: req.step?.id ?? null, model: requested.model, sameActivity: ctx.info.attempt > 1 }) : null;
+    // The attempt's own database work waits out a PostgreSQL outage (see untilDatabaseAnswers).
+    const db = <T>(op: () => Promise<T>) => untilDatabaseAnswers(ctx, log, op);
+    const lost = attemptNumber > 1 ? await db(() => deps.attempts.lostPredecessor({ ...key, startedAt, step: req.step?.id ?? null, model: requested.model, sameActivity: ctx.info.attempt > 1 })) : null;
     const idempotencyKey = lost?.idempotencyKey ?? gatewayIdempotencyKey(req.commandId, attemptNumber);
-    await deps.attempts.started({
+    await db(() => deps.attempts.started({
       reattached: lost !== null,
       ...key,
       workflowId: req.workflowId,
@@ -104,7 +107,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       startedAt,
       ...requested,
       step: req.step?.id ?? null,
-    });
+    }));
     log.info('agent attempt started', { agentFamily: req.agentFamily, action: req.action });
     const ref = { commandId: req.commandId, workflowId: req.workflowId, traceId: req.traceId, agentFamily: req.agentFamily };
     await deps.events.publish(commandEvent('attempt.started', ref, { fact: attemptNumber, data: { attemptNumber, reattached: lost !== null } }));
@@ -114,7 +117,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     const heartbeatEvery = Math.max(1000, Math.floor((ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
     const timer = setInterval(() => ctx.heartbeat(), heartbeatEvery);
     try {
-      const raw = req.step ? resolveStepInput(req.step.input, await deps.memory.load(req.commandId, req.step.memory.version)) : req.input;
+      const raw = req.step ? resolveStepInput(req.step.input, await db(() => deps.memory.load(req.commandId, req.step!.memory.version))) : req.input;
       const input = family.inputSchema.parse(raw);
       const message = buildMessage(req, input as { scenario?: unknown }, family.prompt(req.action, input as never));
       if (req.budget) await refuseOverBudget(req.budget, worstCaseCostUsd(priceFor(requested.provider, requested.model, deps.pricing.table), estimatePromptTokens(message, deps.pricing)));
@@ -147,12 +150,12 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       };
       const output = parseOutput(run.text, family.outputSchema);
       if (!output.ok) {
-        await deps.attempts.failed({ ...key, errorClass: 'invalid_output', errorMessage: output.message, finishedAt: new Date(), durationMs });
+        await db(() => deps.attempts.failed({ ...key, errorClass: 'invalid_output', errorMessage: output.message, finishedAt: new Date(), durationMs }));
         await deps.events.publish(attemptFailed(ref, attemptNumber, 'invalid_output', output.message, durationMs));
         deps.metrics.observe({ agentFamily: req.agentFamily, outcome: 'failed', errorClass: 'invalid_output', durationMs });
         throw failure('invalid_output', output.message, { attemptNumber, costUsd: cost });
       }
-      await deps.attempts.succeeded({ ...key, ...usage, finishedAt: new Date(), durationMs });
+      await db(() => deps.attempts.succeeded({ ...key, ...usage, finishedAt: new Date(), durationMs }));
       deps.metrics.observe({ agentFamily: req.agentFamily, outcome: 'succeeded', provider: run.provider, durationMs, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost });
       await deps.events.publish(
         commandEvent('attempt.succeeded', ref, {
@@ -166,7 +169,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       if (err instanceof ApplicationFailure) throw err;
       const classified = classifyGatewayFailure(err);
       const durationMs = Date.now() - startedAt.getTime();
-      await deps.attempts.failed({ ...key, errorClass: classified.errorClass, errorMessage: classified.message, finishedAt: new Date(), durationMs });
+      await db(() => deps.attempts.failed({ ...key, errorClass: classified.errorClass, errorMessage: classified.message, finishedAt: new Date(), durationMs }));
       await deps.events.publish(attemptFailed(ref, attemptNumber, classified.errorClass, classified.message, durationMs));
       deps.metrics.observe({ agentFamily: req.agentFamily, outcome: 'failed', errorClass: classified.errorClass, durationMs });
       log.warn('agent attempt failed', { errorClass: classified.errorClass, error: classified.message, durationMs });
@@ -179,7 +182,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     async function refuseOverBudget(budget: { capUsd: number; spentUsd: number }, worstCaseUsd: number): Promise<void> {
       if (budget.spentUsd + worstCaseUsd <= budget.capUsd) return;
       const message = `attempt refused: its worst case of ${worstCaseUsd.toFixed(6)} USD on ${modelRef} would take the command from ${budget.spentUsd.toFixed(6)} USD past its cap of ${budget.capUsd} USD`;
-      await deps.attempts.failed({ ...key, errorClass: 'budget_exceeded', errorMessage: message, finishedAt: new Date(), durationMs: Date.now() - startedAt.getTime() });
+      await db(() => deps.attempts.failed({ ...key, errorClass: 'budget_exceeded', errorMessage: message, finishedAt: new Date(), durationMs: Date.now() - startedAt.getTime() }));
       await deps.events.publish(
         commandEvent('budget.breached', ref, { fact: attemptNumber, data: { attemptNumber, capUsd: budget.capUsd, spentUsd: budget.spentUsd, worstCaseUsd, model: modelRef } }),
       );
@@ -189,6 +192,31 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       throw failure('budget_exceeded', message, { attemptNumber, costUsd: 0 });
     }
   };
+}
+
+/**
+ * Runs one of the attempt's database operations, waiting (and heartbeating) while PostgreSQL is
+ * unreachable instead of failing the attempt: an outage would otherwise burn the command's retry
+ * attempts in seconds (the retry backoff is shorter than a database restart) and dead-letter work
+ * that is fine. The wait is bounded by the activity's start-to-close timeout; cancellation ends it.
+ */
+async function untilDatabaseAnswers<T>(ctx: Context, log: Logger, op: () => Promise<T>): Promise<T> {
+  let since: number | undefined;
+  for (let waitMs = 250; ; waitMs = Math.min(waitMs * 2, 2_000)) {
+    try {
+      const value = await op();
+      if (since !== undefined) log.info('database reachable again', { waitedMs: Date.now() - since });
+      return value;
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      if (since === undefined) {
+        since = Date.now();
+        log.warn('database unavailable: the attempt waits for it', { error: err instanceof Error ? err.message.split('\n').at(-1) : String(err) });
+      }
+      ctx.heartbeat();
+      await ctx.sleep(waitMs);
+    }
+  }
 }
 
 /** The stand-in and most providers count about four characters a token; the gateway adds its own prompt. */

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import type { z } from 'zod';
 import { CommandSetupError } from '../commands/errors';
 import type { Logger } from '../infra/logger';
+import { isDatabaseUnavailable } from '../persistence/prisma-client';
 
 /**
  * Every error the API answers has one machine-readable shape:
@@ -70,9 +71,14 @@ function fromHttpError(err: { status?: unknown; message?: unknown }): ApiError |
   return err instanceof URIError ? new ApiError(400, 'invalid_path', 'The request path is not valid percent-encoded UTF-8') : new ApiError(err.status, 'bad_request', typeof err.message === 'string' ? err.message.slice(0, 200) : 'Bad request');
 }
 
+const databaseUnavailable = () =>
+  new ApiError(503, 'database_unavailable', 'The database is unavailable; retry later (with the same Idempotency-Key for a submission)', {}, { 'Retry-After': '5' });
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const apiError = err instanceof ApiError ? err : err instanceof CommandSetupError ? new ApiError(err.status, err.code, err.message, err.details) : fromBodyParser(err);
+    const apiError =
+      err instanceof ApiError ? err : err instanceof CommandSetupError ? new ApiError(err.status, err.code, err.message, err.details) : (fromBodyParser(err) ?? (isDatabaseUnavailable(err) ? databaseUnavailable() : undefined));
+    if (apiError?.code === 'database_unavailable') logger.warn('database unavailable', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
     if (apiError) {
       res.status(apiError.status).set(apiError.headers).json({ error: { code: apiError.code, message: apiError.message, ...apiError.details } });
       return;

@@ -10,6 +10,14 @@ export interface StartedProcess {
   exited: Promise<number | null>;
 }
 
+/** SIGKILLs a child process, as in a crash, and waits until it is gone; nothing to do when it already exited. */
+export async function crash(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /** Starts a compiled entry point (path under dist/) as its own process and collects its output. */
 export function startProcess(entry: string, env: Record<string, string>): StartedProcess {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', entry)], {
@@ -43,14 +51,20 @@ export function processEnv(
   };
 }
 
-/** Starts a worker and an API process and waits until both are up; the API's URL is read from its log. */
+const LISTENING = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/;
+
+/** Starts an API process and waits until it listens; its URL is read from its log. */
+export async function startApiProcess(env: Record<string, string>): Promise<{ api: StartedProcess; apiUrl: string }> {
+  const api = startProcess('api/server.js', env);
+  await until('api listening', () => LISTENING.test(api.output()), 30_000);
+  return { api, apiUrl: LISTENING.exec(api.output())![1]! };
+}
+
+/** Starts a worker and an API process and waits until both are up. */
 export async function startRuntimeProcesses(env: Record<string, string>): Promise<{ worker: StartedProcess; api: StartedProcess; apiUrl: string }> {
   const worker = startProcess('workers/main.js', env);
-  const api = startProcess('api/server.js', env);
-  const listening = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/;
-  await until('worker running', () => worker.output().includes('"worker running"'), 60_000);
-  await until('api listening', () => listening.test(api.output()), 30_000);
-  return { worker, api, apiUrl: listening.exec(api.output())![1]! };
+  const [, api] = await Promise.all([until('worker running', () => worker.output().includes('"worker running"'), 60_000), startApiProcess(env)]);
+  return { worker, ...api };
 }
 
 /** Worker processes a test starts (and kills, to crash them), all gone with killAll() in its after hook. */

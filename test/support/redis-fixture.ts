@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { freePort } from './gateway-fixture';
+import { crash } from './processes';
 
 /** Deletes every key under a test run's prefix, so runs sharing the machine's Redis leave nothing. */
 export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
@@ -55,10 +56,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     async stop() {
       const c = child;
       child = undefined;
-      if (!c || c.exitCode !== null) return;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGKILL');
-      await exited;
+      await crash(c);
     },
   };
   await handle.start();
