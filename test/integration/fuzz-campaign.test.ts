@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ROUTE_ACCESS } from '../../api/auth/route-access';
+import { mapLimit } from '../../bench/lib/drivers';
 import { signTestToken } from '../support/auth';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 
@@ -96,24 +97,18 @@ describe('bad input campaign: generated malformed requests on every route', func
     const serverErrors: string[] = [];
     const statuses = new Map<number, number>();
     try {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (next < requests.length) {
-            const r = requests[next++]!;
-            let status: number;
-            try {
-              status = await send(h.apiUrl, r);
-            } catch (err) {
-              // fetch refuses some requests itself (e.g. a body on OPTIONS is fine, but bad header values are not): not the API's answer.
-              if (err instanceof TypeError && !String((err as { cause?: unknown }).cause ?? '').includes('ECONN')) continue;
-              throw err;
-            }
-            statuses.set(status, (statuses.get(status) ?? 0) + 1);
-            if (status >= 500) serverErrors.push(`${status} ${r.method} ${r.path.slice(0, 120)} ${JSON.stringify(r.headers).slice(0, 200)} ${(r.body ?? '').slice(0, 120)}`);
-          }
-        }),
-      );
+      await mapLimit(requests, CONCURRENCY, async (r) => {
+        let status: number;
+        try {
+          status = await send(h.apiUrl, r);
+        } catch (err) {
+          // fetch refuses some requests itself (e.g. a body on OPTIONS is fine, but bad header values are not): not the API's answer.
+          if (err instanceof TypeError && !String((err as { cause?: unknown }).cause ?? '').includes('ECONN')) return;
+          throw err;
+        }
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status >= 500) serverErrors.push(`${status} ${r.method} ${r.path.slice(0, 120)} ${JSON.stringify(r.headers).slice(0, 200)} ${(r.body ?? '').slice(0, 120)}`);
+      });
     } finally {
       process.off('unhandledRejection', onRejection);
     }

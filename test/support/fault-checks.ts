@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { PrismaClient } from '../../persistence/prisma-client';
+import { mapLimit } from '../../bench/lib/drivers';
 import { request } from './http';
 import { until } from './until';
 
@@ -9,20 +10,12 @@ export interface Submitted {
 }
 
 /** Submits one command per body, `concurrency` requests at a time; every one must be accepted. */
-export async function submitAll(apiUrl: string, bodies: unknown[], concurrency = 20): Promise<Submitted[]> {
-  const out: Submitted[] = new Array(bodies.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, bodies.length) }, async () => {
-      while (next < bodies.length) {
-        const i = next++;
-        const answer = await request(apiUrl, 'POST', '/v1/commands', { json: bodies[i] });
-        assert.equal(answer.status, 202, JSON.stringify(answer.body));
-        out[i] = answer.body as Submitted;
-      }
-    }),
-  );
-  return out;
+export function submitAll(apiUrl: string, bodies: unknown[], concurrency = 20): Promise<Submitted[]> {
+  return mapLimit(bodies, concurrency, async (body) => {
+    const answer = await request(apiUrl, 'POST', '/v1/commands', { json: body });
+    assert.equal(answer.status, 202, JSON.stringify(answer.body));
+    return answer.body as Submitted;
+  });
 }
 
 /** Waits until at least `done` of the commands succeeded while at least `running` attempts are at the model: the moment to strike. */
