@@ -72,12 +72,27 @@ export async function bundleForReplay(workflowsPath: string): Promise<WorkflowBu
 const quiet = () => undefined;
 const quietBundlerLogger = { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: (m: string) => process.stderr.write(`${m}\n`), log: quiet };
 
+/**
+ * A replay that has not finished after this long is a failure. A history prefix (see
+ * locateDivergence) whose last workflow task diverges around a local-activity marker does not
+ * fail: the replay worker retries that task forever. Whole histories finish in well under a second.
+ */
+const REPLAY_TIMEOUT_MS = 10_000;
+
 async function replays(bundle: WorkflowBundle, history: History, name: string): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`replay did not finish within ${REPLAY_TIMEOUT_MS} ms: a workflow task kept failing`), REPLAY_TIMEOUT_MS);
+    timer.unref();
+  });
+  const replayed = Worker.runReplayHistory({ workflowBundle: bundle }, history, name).then(
+    () => undefined,
+    (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  );
   try {
-    await Worker.runReplayHistory({ workflowBundle: bundle }, history, name);
-    return undefined;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return await Promise.race([replayed, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

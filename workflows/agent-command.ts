@@ -4,7 +4,8 @@ import { getPolicyProfile, type PolicyProfile } from '../runtime/policy/profiles
 import { RUNTIME_STATUS } from '../runtime/search-attributes';
 import { runAgentRounds, type AttemptLedger } from './agent-rounds';
 import { closeFailed, closeSucceeded } from './command-closing';
-import { DeadLetterParking, projections, setRuntimeStatus } from './dead-letter-parking';
+import { DeadLetterParking, setRuntimeStatus } from './dead-letter-parking';
+import { projections } from './projection-activities';
 import { PATCHES } from './patches';
 
 export { PATCHES };
@@ -32,7 +33,7 @@ export async function agentCommandWorkflow(command: AgentCommandWorkflowInput): 
   const parking = new DeadLetterParking(run, policy);
 
   setRuntimeStatus(RUNTIME_STATUS.running);
-  await projections.recordRunStarted({ ...run, workflowType: info.workflowType, taskQueue: info.taskQueue, ...(command.replayId ? { replayId: command.replayId } : {}) });
+  await projections().recordRunStarted({ ...run, workflowType: info.workflowType, taskQueue: info.taskQueue, ...(command.replayId ? { replayId: command.replayId } : {}) });
   let replayed = command.replayId !== undefined;
 
   for (;;) {

@@ -1,20 +1,14 @@
-import { condition, defineSignal, getExternalWorkflowHandle, log, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { RuntimeActivities } from '../activities';
+import { condition, defineSignal, getExternalWorkflowHandle, log, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { RunRef } from '../activities/projections/command-projection';
 import { DISCARD_SIGNAL, REPLAY_SIGNAL, discardSignalSchema, replaySignalSchema, type DiscardSignal, type ReplaySignal } from '../runtime/dead-letters';
 import type { FailureClass } from '../runtime/failures';
 import type { PolicyProfile } from '../runtime/policy/profiles';
 import { COMMAND_SETTLED_SIGNAL } from '../runtime/schedules';
 import { RUNTIME_STATUS, SEARCH_ATTRIBUTES } from '../runtime/search-attributes';
+import { projections } from './projection-activities';
 
 export const replaySignal = defineSignal<[ReplaySignal]>(REPLAY_SIGNAL);
 export const discardSignal = defineSignal<[DiscardSignal]>(DISCARD_SIGNAL);
-
-// Projections are idempotent upserts, so they may retry freely and quickly.
-export const projections = proxyActivities<RuntimeActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
 
 /** How a dead letter ended: replayed (with the input to use), or closed for good. */
 export type ParkingOutcome = { kind: 'replay'; input: Record<string, unknown> } | { kind: 'closed'; status: 'dead_lettered' | 'discarded' };
@@ -63,7 +57,7 @@ export class DeadLetterParking {
   /** Parks the command as a dead letter and returns once an admin replayed or discarded it, or it expired. */
   async park(failure: { errorClass: FailureClass; message: string; reason: string }, attempts: number, input: Record<string, unknown>): Promise<ParkingOutcome> {
     const { run, policy } = this;
-    await projections.recordDeadLetter({ ...run, errorClass: failure.errorClass, errorMessage: `${failure.message} (${failure.reason})`, attempts, replayableForMs: policy.deadLetter.replayableForMs });
+    await projections().recordDeadLetter({ ...run, errorClass: failure.errorClass, errorMessage: `${failure.message} (${failure.reason})`, attempts, replayableForMs: policy.deadLetter.replayableForMs });
     upsertSearchAttributes([
       { key: SEARCH_ATTRIBUTES.RuntimeStatus, value: RUNTIME_STATUS.deadLettered },
       { key: SEARCH_ATTRIBUTES.FailureClass, value: failure.errorClass },
@@ -73,11 +67,11 @@ export class DeadLetterParking {
 
     const resolution = await this.waitForResolution(input);
     if (resolution.kind === 'expired') {
-      await projections.recordDeadLetterExpired(run);
+      await projections().recordDeadLetterExpired(run);
       return { kind: 'closed', status: 'dead_lettered' };
     }
     if (resolution.kind === 'discard') {
-      await projections.recordDeadLetterDiscarded({ ...run, actor: resolution.discard.actor, reason: resolution.discard.reason });
+      await projections().recordDeadLetterDiscarded({ ...run, actor: resolution.discard.actor, reason: resolution.discard.reason });
       setRuntimeStatus(RUNTIME_STATUS.discarded);
       return { kind: 'closed', status: 'discarded' };
     }
@@ -113,7 +107,7 @@ export class DeadLetterParking {
         if (this.discardRequest) return { kind: 'discard', discard: this.discardRequest };
         const next = this.queuedReplays.shift()!;
         const replay = { ...next, replayId: next.replayId ?? uuid4() };
-        const verdict = await projections.recordReplayRequested({ ...run, replayId: replay.replayId, actor: replay.actor, reason: replay.reason, inputPatch: replay.inputPatch, input });
+        const verdict = await projections().recordReplayRequested({ ...run, replayId: replay.replayId, actor: replay.actor, reason: replay.reason, inputPatch: replay.inputPatch, input });
         if (!verdict.accepted) {
           log.warn('replay refused', { ...run, replayId: replay.replayId, reason: verdict.reason });
           continue;
@@ -130,6 +124,6 @@ export class DeadLetterParking {
 
   private async flushStrayReplays(why: string): Promise<void> {
     if (this.strayReplays.length === 0) return;
-    await projections.recordReplaysIgnored({ ...this.run, replays: this.strayReplays.splice(0), why });
+    await projections().recordReplaysIgnored({ ...this.run, replays: this.strayReplays.splice(0), why });
   }
 }

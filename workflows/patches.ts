@@ -4,8 +4,10 @@
  *   of failing the workflow at once.
  * - PROVIDER_FALLBACK: rounds run on the family's model chain (Gemini, Claude, OpenAI); a round that
  *   ends in a fallback class moves to the next model without the between-rounds pause.
+ * - LOCAL_PROJECTIONS: projections run as local activities (workflows/projection-activities.ts).
  */
 export const PATCHES = {
   DEAD_LETTERS: 'policy-evaluator-dead-letters-v1',
   PROVIDER_FALLBACK: 'provider-fallback-v1',
+  LOCAL_PROJECTIONS: 'local-projections-v1',
 } as const;

@@ -12,7 +12,8 @@ import { RUNTIME_STATUS } from '../runtime/search-attributes';
 import type { AgentCommandWorkflowResult } from './agent-command';
 import { runAgentRounds, type AttemptLedger } from './agent-rounds';
 import { closeFailed, closeSucceeded } from './command-closing';
-import { DeadLetterParking, projections, setRuntimeStatus } from './dead-letter-parking';
+import { DeadLetterParking, setRuntimeStatus } from './dead-letter-parking';
+import { projections } from './projection-activities';
 
 export const approvalSignal = defineSignal<[ApprovalSignal]>(APPROVAL_SIGNAL);
 export const pipelineStateQuery = defineQuery<PipelineState>(PIPELINE_STATE_QUERY);
@@ -56,11 +57,11 @@ export async function pipelineWorkflow(command: PipelineWorkflowInput): Promise<
   const transition = async (step: string, status: StepStatus, detail?: Record<string, unknown>) => {
     if (step in state.steps) state.steps[step]!.status = status as never;
     state.currentStep = status === 'running' || status === 'waiting_approval' ? step : null;
-    await projections.recordStepTransition({ ...run, seq: seq++, step, status, ...(detail ? { detail } : {}) });
+    await projections().recordStepTransition({ ...run, seq: seq++, step, status, ...(detail ? { detail } : {}) });
   };
 
   setRuntimeStatus(RUNTIME_STATUS.running);
-  await projections.recordRunStarted({ ...run, workflowType: info.workflowType, taskQueue: info.taskQueue, ...(command.replayId ? { replayId: command.replayId } : {}) });
+  await projections().recordRunStarted({ ...run, workflowType: info.workflowType, taskQueue: info.taskQueue, ...(command.replayId ? { replayId: command.replayId } : {}) });
   let replayed = resume?.replayed ?? command.replayId !== undefined;
   let input = command.input;
   const done = new Set(resume?.completedSteps ?? []);
@@ -78,7 +79,7 @@ export async function pipelineWorkflow(command: PipelineWorkflowInput): Promise<
     const now = workflowInfo();
     if (i > firstOpen && (now.historyLength >= command.continueAsNewAfterEvents || now.continueAsNewSuggested)) {
       // Between steps only: the next run starts at this step from the memory reference.
-      await projections.recordRunContinued({ ...run, historyLength: now.historyLength });
+      await projections().recordRunContinued({ ...run, historyLength: now.historyLength });
       const { replayId: _replayId, ...rest } = command;
       return continueAsNew<typeof pipelineWorkflow>({ ...rest, resume: { memory, completedSteps: [...done], lastAttempt: ledger.lastAttempt, roundStart: ledger.roundStart, costUsd: ledger.costUsd, replayed } });
     }
@@ -124,12 +125,12 @@ export async function pipelineWorkflow(command: PipelineWorkflowInput): Promise<
   }
 
   async function snapshot(step: string, from: MemoryRef | null, writes: MemoryWrites): Promise<MemoryRef> {
-    return projections.snapshotMemory({ commandId: command.commandId, workflowId: info.workflowId, step, base: from, writes });
+    return projections().snapshotMemory({ commandId: command.commandId, workflowId: info.workflowId, step, base: from, writes });
   }
 
   /** The last good snapshot (and the steps it holds): where a replayed or restarted run resumes. */
   async function restore(): Promise<MemoryRef> {
-    const latest = await projections.restoreMemory({ commandId: command.commandId });
+    const latest = await projections().restoreMemory({ commandId: command.commandId });
     if (!latest) return snapshot('input', null, { input });
     for (const id of latest.completedSteps) done.add(id);
     return latest.ref;

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../persistence/prisma-client';
+import { Prisma, type PrismaClient } from '../../persistence/prisma-client';
 import type { FailureClass } from '../../runtime/failures';
 
 /** Natural key of an attempt row: a retried activity writes the same row, never a second one. */
@@ -47,12 +47,15 @@ export class AttemptProjection {
   constructor(private readonly prisma: PrismaClient) {}
 
   async started(a: AttemptStart): Promise<void> {
-    // INSERT ... ON CONFLICT DO NOTHING: one statement, and a re-delivered start (activity retried
-    // after a lost completion) never resets a finished row.
-    await this.prisma.runtimeCommandAttempt.createMany({
-      data: [{ id: `${a.commandId}:${a.attemptNumber}`, status: 'running', ...a }],
-      skipDuplicates: true,
-    });
+    // ON CONFLICT DO NOTHING: a re-delivered start (activity retried after a lost completion)
+    // never resets a finished row. Raw, because createMany wraps its INSERT in BEGIN/COMMIT: three
+    // round trips where one does, on every attempt.
+    await this.prisma.$executeRaw(Prisma.sql`
+      INSERT INTO runtime_command_attempts
+             (id, command_id, attempt_number, workflow_id, workflow_run_id, activity_id, status, provider, model, idempotency_key, trace_id, started_at, reattached, step)
+      VALUES (${`${a.commandId}:${a.attemptNumber}`}, ${a.commandId}, ${a.attemptNumber}, ${a.workflowId}, ${a.workflowRunId}, ${a.activityId}, 'running',
+              ${a.provider}, ${a.model}, ${a.idempotencyKey}, ${a.traceId}, ${a.startedAt}, ${a.reattached}, ${a.step})
+      ON CONFLICT DO NOTHING`);
   }
 
   /**

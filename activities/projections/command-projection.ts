@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../persistence/prisma-client';
+import { Prisma, type PrismaClient } from '../../persistence/prisma-client';
 import type { FailureClass } from '../../runtime/failures';
 
 export interface RunRef {
@@ -45,94 +45,71 @@ export class CommandProjection {
     });
   }
 
+  /**
+   * The run row (kept if a retry finds it) and the command's move to running, in one statement:
+   * this is on every command's path, and Prisma's transaction would take four round trips.
+   * dead_lettered: a new run replaying a dead letter whose parked workflow had expired.
+   */
   async runStarted(r: RunStarted): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.runtimeWorkflowRun.createMany({
-        skipDuplicates: true,
-        data: {
-          id: r.runId,
-          commandId: r.commandId,
-          workflowId: r.workflowId,
-          runId: r.runId,
-          workflowType: r.workflowType,
-          taskQueue: r.taskQueue,
-          status: 'running',
-          traceId: r.traceId,
-          startedAt: new Date(),
-          replayId: r.replayId ?? null,
-        },
-      }),
-      // dead_lettered: a new run replaying a dead letter whose parked workflow had expired.
-      this.prisma.runtimeCommand.updateMany({ where: { id: r.commandId, status: { in: ['accepted', 'dead_lettered'] } }, data: { status: 'running' } }),
-    ]);
+    await this.prisma.$executeRaw(Prisma.sql`
+      WITH run AS (
+        INSERT INTO runtime_workflow_runs (id, command_id, workflow_id, run_id, workflow_type, task_queue, status, trace_id, started_at, replay_id)
+        VALUES (${r.runId}, ${r.commandId}, ${r.workflowId}, ${r.runId}, ${r.workflowType}, ${r.taskQueue}, 'running', ${r.traceId}, now(), ${r.replayId ?? null})
+        ON CONFLICT DO NOTHING)
+      UPDATE runtime_commands SET status = 'running', updated_at = now()
+       WHERE id = ${r.commandId} AND status IN ('accepted', 'dead_lettered')`);
   }
 
+  /**
+   * The outcome on the command, its run and the audit log, with totals recomputed from the attempt
+   * rows, in one statement (one round trip instead of eight; the CTEs share one snapshot, so the
+   * totals and the three writes agree). A retry rewrites the same values; completed_at keeps the
+   * first. A missing command or run row is an error the activity retries, as Prisma's update was.
+   */
   async outcome(o: CommandOutcome): Promise<void> {
-    const totals = await this.prisma.runtimeCommandAttempt.aggregate({
-      where: { commandId: o.commandId },
-      _count: { _all: true },
-      _sum: { tokensIn: true, tokensOut: true, costUsd: true, durationMs: true },
-    });
-    const runTotals = await this.prisma.runtimeCommandAttempt.aggregate({
-      where: { commandId: o.commandId, workflowRunId: o.runId },
-      _sum: { tokensIn: true, tokensOut: true, costUsd: true },
-    });
-    const command = await this.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: o.commandId } });
-    const now = new Date();
     const succeeded = o.outcome === 'succeeded';
-    const shadow = command.shadow || this.shadowMode();
-    const common = {
-      attemptCount: totals._count._all,
-      tokensIn: totals._sum.tokensIn ?? 0,
-      tokensOut: totals._sum.tokensOut ?? 0,
-      costUsd: totals._sum.costUsd ?? 0,
-    };
-    const logRow = {
-      commandId: o.commandId,
-      workflowId: o.workflowId,
-      agentFamily: command.agentFamily,
-      action: command.action,
-      status: o.outcome,
-      traceId: o.traceId,
-      input: command.input ?? undefined,
-      output: succeeded ? (o.output as object) : undefined,
-      errorClass: succeeded ? null : o.errorClass,
-      errorMessage: succeeded ? null : o.errorMessage,
-      tokensIn: common.tokensIn,
-      tokensOut: common.tokensOut,
-      costUsd: common.costUsd,
-      durationMs: totals._sum.durationMs ?? null,
-      shadow,
-    };
-    await this.prisma.$transaction([
-      this.prisma.runtimeCommand.update({
-        where: { id: o.commandId },
-        data: {
-          ...common,
-          status: o.outcome,
-          result: succeeded ? (o.output as object) : undefined,
-          errorClass: succeeded ? null : o.errorClass,
-          errorMessage: succeeded ? null : o.errorMessage,
-          completedAt: command.completedAt ?? now,
-          shadow,
-        },
-      }),
-      this.prisma.runtimeWorkflowRun.update({
-        where: { workflowId_runId: { workflowId: o.workflowId, runId: o.runId } },
-        data: {
-          status: succeeded ? 'completed' : 'failed',
-          closedAt: now,
-          currentStep: null,
-          tokensIn: runTotals._sum.tokensIn ?? 0,
-          tokensOut: runTotals._sum.tokensOut ?? 0,
-          costUsd: runTotals._sum.costUsd ?? 0,
-        },
-      }),
-      this.prisma.agentExecutionLog.upsert({
-        where: { source_correlationKey: { source: 'runtime', correlationKey: o.commandId } },
-        create: { id: `runtime:${o.commandId}`, source: 'runtime', correlationKey: o.commandId, createdAt: now, ...logRow },
-        update: logRow,
-      }),
-    ]);
+    const output = succeeded && o.output !== undefined ? JSON.stringify(o.output) : null;
+    const errorClass = succeeded ? null : o.errorClass;
+    const errorMessage = succeeded ? null : o.errorMessage;
+    const [written] = await this.prisma.$queryRaw<{ commands: number; runs: number }[]>(Prisma.sql`
+      WITH totals AS (
+        SELECT count(*)::int AS attempts,
+               COALESCE(SUM(tokens_in), 0)::int AS tokens_in, COALESCE(SUM(tokens_out), 0)::int AS tokens_out,
+               COALESCE(SUM(cost_usd), 0) AS cost_usd, SUM(duration_ms)::int AS duration_ms,
+               COALESCE(SUM(tokens_in) FILTER (WHERE workflow_run_id = ${o.runId}), 0)::int AS run_tokens_in,
+               COALESCE(SUM(tokens_out) FILTER (WHERE workflow_run_id = ${o.runId}), 0)::int AS run_tokens_out,
+               COALESCE(SUM(cost_usd) FILTER (WHERE workflow_run_id = ${o.runId}), 0) AS run_cost_usd
+          FROM runtime_command_attempts WHERE command_id = ${o.commandId}),
+      cmd AS (
+        UPDATE runtime_commands AS c
+           SET attempt_count = t.attempts, tokens_in = t.tokens_in, tokens_out = t.tokens_out, cost_usd = t.cost_usd,
+               status = ${o.outcome}::command_status, result = COALESCE(${output}::jsonb, c.result),
+               error_class = ${errorClass}, error_message = ${errorMessage},
+               completed_at = COALESCE(c.completed_at, now()), shadow = c.shadow OR ${this.shadowMode()}, updated_at = now()
+          FROM totals AS t WHERE c.id = ${o.commandId}
+        RETURNING c.agent_family, c.action, c.input, c.shadow),
+      run AS (
+        UPDATE runtime_workflow_runs AS r
+           SET status = ${succeeded ? 'completed' : 'failed'}::workflow_run_status, closed_at = now(), current_step = NULL,
+               tokens_in = t.run_tokens_in, tokens_out = t.run_tokens_out, cost_usd = t.run_cost_usd
+          FROM totals AS t WHERE r.workflow_id = ${o.workflowId} AND r.run_id = ${o.runId}
+        RETURNING 1),
+      log AS (
+        INSERT INTO agent_execution_logs AS l
+               (id, command_id, source, correlation_key, workflow_id, agent_family, action, status, trace_id, input, output,
+                error_class, error_message, tokens_in, tokens_out, cost_usd, duration_ms, shadow, created_at)
+        SELECT ${`runtime:${o.commandId}`}, ${o.commandId}, 'runtime', ${o.commandId}, ${o.workflowId}, cmd.agent_family, cmd.action, ${o.outcome}, ${o.traceId}, cmd.input, ${output}::jsonb,
+               ${errorClass}, ${errorMessage}, t.tokens_in, t.tokens_out, t.cost_usd, t.duration_ms, cmd.shadow, now()
+          FROM cmd, totals AS t
+        ON CONFLICT (source, correlation_key) DO UPDATE
+           SET workflow_id = EXCLUDED.workflow_id, agent_family = EXCLUDED.agent_family, action = EXCLUDED.action, status = EXCLUDED.status,
+               trace_id = EXCLUDED.trace_id, input = EXCLUDED.input, output = COALESCE(EXCLUDED.output, l.output),
+               error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message, tokens_in = EXCLUDED.tokens_in,
+               tokens_out = EXCLUDED.tokens_out, cost_usd = EXCLUDED.cost_usd, duration_ms = EXCLUDED.duration_ms, shadow = EXCLUDED.shadow
+        RETURNING 1)
+      SELECT (SELECT count(*) FROM cmd)::int AS commands, (SELECT count(*) FROM run)::int AS runs`);
+    if (!written || written.commands !== 1 || written.runs !== 1) {
+      throw new Error(`outcome of command ${o.commandId} run ${o.runId} not projected: ${written?.commands ?? 0} command rows, ${written?.runs ?? 0} run rows`);
+    }
   }
 }

@@ -43,10 +43,10 @@ describe('workflow replay over recorded histories', function () {
       cpSync(path.join(REPO_ROOT, 'dist'), path.join(planted, 'dist'), { recursive: true });
       const workflowFile = path.join(planted, 'dist', 'workflows', 'agent-command.js');
       const code = readFileSync(workflowFile, 'utf8');
-      const anchor = 'await dead_letter_parking_1.projections.recordRunStarted(';
+      const anchor = 'await (0, projection_activities_1.projections)().recordRunStarted(';
       assert.ok(code.includes(anchor), 'the compiled workflow changed shape; update the planted edit');
       // An unguarded extra activity call before the first one: what an engineer might add in a hurry.
-      writeFileSync(workflowFile, code.replace(anchor, `await dead_letter_parking_1.projections.recordRunStarted({ ...run, workflowType: 'planted', taskQueue: info.taskQueue }); ${anchor}`));
+      writeFileSync(workflowFile, code.replace(anchor, `await (0, projection_activities_1.projections)().recordRunStarted({ ...run, workflowType: 'planted', taskQueue: info.taskQueue }); ${anchor}`));
       const plantedReport = await runReplayGate({ workflowsPath: path.join(planted, 'dist', 'workflows', 'index.js'), historiesDir: HISTORIES_DIR });
       assert.equal(plantedReport.ok, false);
       const broken = plantedReport.histories.find((h) => h.file === 'agent-command-succeeded.json')!;
