@@ -15,6 +15,8 @@ import { AlertMonitor } from './slo/alert-monitor';
 import { SloService } from './slo/slo-service';
 import { DEFAULT_ALERT_THRESHOLDS } from '../runtime/slo';
 import { CommandDispatcher } from './dispatcher';
+import { WorkflowStarter } from './workflow-starter';
+import { gauge } from '../infra/metrics';
 import { adminDeadLetterRoutes } from './routes/admin-dead-letters';
 import { adminEventRoutes } from './routes/admin-events';
 import { ApiError, errorHandler } from './errors';
@@ -50,6 +52,8 @@ export type RuntimeApp = Express & {
   closeEventStreams(): void;
   /** The composition root starts it (api/server.ts); tests drive evaluateOnce(). */
   alerts: AlertMonitor;
+  /** Background workflow starts; the composition root runs its sweep and drains it on stop. */
+  starter: WorkflowStarter;
 };
 
 /** Builds the HTTP app from connections the caller owns (api/server.ts, or a test). */
@@ -71,13 +75,24 @@ export function createApp(deps: AppDeps): RuntimeApp {
   app.use(boundedJsonBody({ commandBytes: deps.config.RUNTIME_MAX_INPUT_BYTES, adminBytes: deps.config.RUNTIME_MAX_ADMIN_BODY_BYTES, maxDepth: deps.config.RUNTIME_MAX_JSON_DEPTH }));
 
   const startSettings = startSettingsFrom(deps.config);
-  const dispatcher = new CommandDispatcher({
+  const starter = new WorkflowStarter({
     prisma: deps.prisma,
     temporal: deps.temporal,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+    start: startSettings,
+    logger: deps.logger,
+    concurrency: deps.config.RUNTIME_START_CONCURRENCY,
+    sweepAfterMs: deps.config.RUNTIME_START_SWEEP_SECONDS * 1000,
+  });
+  gauge(deps.metrics, 'si_api_workflow_starts_pending', 'Workflow starts this API process has queued, in flight or waiting to retry (api/workflow-starter.ts)', [], function () {
+    this.set(starter.backlog);
+  });
+  const dispatcher = new CommandDispatcher({
+    prisma: deps.prisma,
+    starter,
+    startWaitMs: deps.config.RUNTIME_START_WAIT_MS,
     defaultProfile: deps.config.RUNTIME_POLICY_PROFILE_DEFAULT,
     shadow: deps.config.RUNTIME_SHADOW_MODE,
-    start: startSettings,
     events: deps.events,
     logger: deps.logger,
   });
@@ -137,5 +152,5 @@ export function createApp(deps: AppDeps): RuntimeApp {
   });
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `No route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));
-  return Object.assign(app, { closeEventStreams: () => eventRoutes.closeAll(), alerts });
+  return Object.assign(app, { closeEventStreams: () => eventRoutes.closeAll(), alerts, starter });
 }

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { commandEvent } from '../infra/events/command-event';
 import type { EventPublisher } from '../infra/events/redis-event-publisher';
 import type { Logger } from '../infra/logger';
 import { Prisma, type PrismaClient, type RuntimeCommand } from '../persistence/prisma-client';
 import { workflowIdForCommand, type CommandEnvelope } from '../runtime/command';
 import type { PolicyProfileName } from '../runtime/policy/profiles';
-import { SEARCH_ATTRIBUTES } from '../runtime/search-attributes';
 import { ApiError } from './errors';
 import { requestHash } from '../commands/request-hash';
-import { workflowStartFor, type StartSettings } from '../commands/workflow-start';
+import type { PreparedStart, WorkflowStarter } from './workflow-starter';
 
 export interface SubmitRequest {
   envelope: CommandEnvelope;
@@ -31,21 +29,21 @@ export interface SubmitResult {
 
 export interface DispatcherDeps {
   prisma: PrismaClient;
-  temporal: Client;
-  taskQueue: string;
+  starter: WorkflowStarter;
+  /** RUNTIME_START_WAIT_MS: how long a submission waits for its workflow start before answering anyway. */
+  startWaitMs: number;
   defaultProfile: PolicyProfileName;
   shadow: boolean;
-  /** RUNTIME_DEAD_LETTER_THRESHOLD and RUNTIME_PIPELINE_CONTINUE_AS_NEW_EVENTS. */
-  start: StartSettings;
   events: EventPublisher;
   logger: Logger;
 }
 
 /**
- * The dispatcher: claims the idempotency key by inserting the command row, then starts the
- * command's workflow under an id derived from the command id. The row comes first so a crash
- * between the two steps is repaired by the client's retry with the same key (the start is
- * idempotent: an existing workflow id is reused, never duplicated).
+ * The dispatcher: claims the idempotency key by inserting the command row, then hands the start
+ * of the command's workflow (id derived from the command id) to the WorkflowStarter and answers.
+ * The row comes first, so a start lost with its process is repaired by the start sweep or by the
+ * client's retry with the same key (the start is idempotent: an existing workflow id is reused,
+ * never duplicated).
  */
 export class CommandDispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
@@ -92,11 +90,14 @@ export class CommandDispatcher {
     await this.deps.events.publish(
       commandEvent('command.accepted', { commandId: command.id, workflowId: command.workflowId, traceId: command.traceId, agentFamily: command.agentFamily }, { data: { action: command.action, policyProfile, ...(command.replayOfCommandId ? { replayOf: command.replayOfCommandId } : {}) } }),
     );
+    let prepared: PreparedStart;
     try {
-      await this.startWorkflow(command);
+      prepared = await this.deps.starter.prepare(command);
     } catch (err) {
-      await this.abandon(command, err);
+      return this.abandon(command, err);
     }
+    // The row is the durable record: a start slower than the wait goes on in the background.
+    await waitAtMost(this.deps.startWaitMs, this.deps.starter.enqueue(prepared));
     this.deps.logger.info('command accepted', { commandId, workflowId: command.workflowId, traceId: req.traceId, agentFamily: command.agentFamily });
     return { command, created: true };
   }
@@ -112,47 +113,32 @@ export class CommandDispatcher {
         status: existing.status,
       });
     }
-    // Still 'accepted': the first request may have died before starting the workflow.
-    if (existing.status === 'accepted') await this.startWorkflow(existing).catch((err) => this.unavailable(err));
+    // Still unstarted: the first request's process may have died before the start went through.
+    if (existing.status === 'accepted' && existing.workflowStartedAt === null) {
+      const prepared = await this.deps.starter.prepare(existing);
+      await this.deps.starter.startNow(prepared).catch((err) => this.unavailable(err));
+    }
     return { command: existing, created: false };
   }
 
-  private async startWorkflow(command: RuntimeCommand): Promise<void> {
-    const { workflowType, args } = await workflowStartFor(this.deps.prisma, command, this.deps.start);
-    try {
-      await this.deps.temporal.workflow.start(workflowType, {
-        taskQueue: this.deps.taskQueue,
-        workflowId: command.workflowId,
-        args: [args],
-        // A running workflow with this id is ours (USE_EXISTING); a closed one must never be
-        // started again by a repeated request (REJECT_DUPLICATE).
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: SEARCH_ATTRIBUTES.CommandId, value: command.id },
-          { key: SEARCH_ATTRIBUTES.AgentFamily, value: command.agentFamily },
-          { key: SEARCH_ATTRIBUTES.PolicyProfile, value: command.policyProfile },
-          { key: SEARCH_ATTRIBUTES.TraceId, value: command.traceId },
-        ],
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
-      throw err;
-    }
-  }
-
   /**
-   * Temporal refused the start. With an idempotency key the row stays so the client's retry
-   * finishes the job; without one nobody could ever retry it, so the row goes.
+   * The command cannot start as configured. With an idempotency key the row stays so the client's
+   * retry (after the configuration is fixed) finishes the job; without one nobody could, so it goes.
    */
   private async abandon(command: RuntimeCommand, err: unknown): Promise<never> {
     if (!command.idempotencyKey) await this.deps.prisma.runtimeCommand.delete({ where: { id: command.id } }).catch(() => undefined);
-    if (err instanceof ApiError) throw err;
-    return this.unavailable(err);
+    // The error handler answers a CommandSetupError with its status and code.
+    throw err;
   }
 
   private unavailable(err: unknown): never {
     this.deps.logger.error('workflow start failed', { error: err instanceof Error ? err.message : String(err) });
     throw new ApiError(503, 'temporal_unavailable', 'The workflow could not be started; retry with the same Idempotency-Key', {}, { 'Retry-After': '5' });
   }
+}
+
+async function waitAtMost(ms: number, work: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     logger.warn('no JWT verification configured: only service API keys are accepted (set RUNTIME_AUTH_JWT_SECRET or RUNTIME_AUTH_JWKS_URL)');
   }
   app.alerts.start();
+  app.starter.startSweeping();
 
   // Finish in-flight requests, then close connections; a second signal exits at once.
   let stopping = false;
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     app.closeEventStreams();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.on('close', () => resolve()));
+    await app.starter.drain(10_000);
     await Promise.allSettled([events.close(), prisma.$disconnect(), connection.close(), redis.quit()]);
     logger.info('api stopped');
     process.exit(0);

@@ -4,8 +4,7 @@ import { z } from 'zod';
  * The parked workflow's signals. Names and payloads are a public contract: admins paste these
  * payloads into the Temporal UI's "Send a Signal" dialog, and the API sends the same.
  */
-export const REPLAY_SIGNAL = 'replay';
-export const DISCARD_SIGNAL = 'discard';
+export { DISCARD_SIGNAL, REPLAY_SIGNAL } from './workflow-messages';
 
 export const replaySignalSchema = z.strictObject({
   /** Makes the replay idempotent: a replay id runs at most once. Generated when absent. */

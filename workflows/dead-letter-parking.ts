@@ -1,6 +1,8 @@
 import { condition, defineSignal, getExternalWorkflowHandle, log, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { RunRef } from '../activities/projections/command-projection';
-import { DISCARD_SIGNAL, REPLAY_SIGNAL, discardSignalSchema, replaySignalSchema, type DiscardSignal, type ReplaySignal } from '../runtime/dead-letters';
+import type { DiscardSignal, ReplaySignal } from '../runtime/dead-letters';
+import { DISCARD_SIGNAL, REPLAY_SIGNAL } from '../runtime/workflow-messages';
+import { deadLetterSignalSchemas } from './signal-schemas';
 import type { FailureClass } from '../runtime/failures';
 import type { PolicyProfile } from '../runtime/policy/profiles';
 import { COMMAND_SETTLED_SIGNAL } from '../runtime/schedules';
@@ -36,7 +38,7 @@ export class DeadLetterParking {
     private readonly policy: PolicyProfile,
   ) {
     setHandler(replaySignal, (payload) => {
-      const parsed = replaySignalSchema.safeParse(payload);
+      const parsed = deadLetterSignalSchemas().replaySignalSchema.safeParse(payload);
       if (!parsed.success) {
         log.warn('replay signal ignored: invalid payload', { ...run, issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
         return;
@@ -45,7 +47,7 @@ export class DeadLetterParking {
       else this.strayReplays.push({ replayId: parsed.data.replayId ?? uuid4(), actor: parsed.data.actor, reason: parsed.data.reason });
     });
     setHandler(discardSignal, (payload) => {
-      const parsed = discardSignalSchema.safeParse(payload);
+      const parsed = deadLetterSignalSchemas().discardSignalSchema.safeParse(payload);
       if (!parsed.success) {
         log.warn('discard signal ignored: invalid payload', { ...run });
         return;

@@ -3,7 +3,8 @@ import type { AgentAttemptResult } from '../activities/execute-agent';
 import type { StepStatus } from '../activities/projections/step-projection';
 import type { FailureClass } from '../runtime/failures';
 import type { MemoryRef, MemoryWrites } from '../runtime/memory';
-import { APPROVAL_SIGNAL, PIPELINE_STATE_QUERY, approvalSignalSchema, type ApprovalSignal, type PipelineState, type PipelineWorkflowInput } from '../runtime/pipelines/contract';
+import type { ApprovalSignal, PipelineState, PipelineWorkflowInput } from '../runtime/pipelines/contract';
+import { APPROVAL_SIGNAL, PIPELINE_STATE_QUERY } from '../runtime/workflow-messages';
 import type { AgentStep, ApprovalStep, PipelineStep } from '../runtime/pipelines/definition';
 import { lookup } from '../runtime/pipelines/mapping';
 import type { PolicyDecision } from '../runtime/policy/evaluator';
@@ -13,6 +14,7 @@ import type { AgentCommandWorkflowResult } from './agent-command';
 import { runAgentRounds, type AttemptLedger } from './agent-rounds';
 import { closeFailed, closeSucceeded } from './command-closing';
 import { DeadLetterParking, setRuntimeStatus } from './dead-letter-parking';
+import { approvalSignalSchema } from './signal-schemas';
 import { projections } from './projection-activities';
 
 export const approvalSignal = defineSignal<[ApprovalSignal]>(APPROVAL_SIGNAL);
@@ -44,7 +46,7 @@ export async function pipelineWorkflow(command: PipelineWorkflowInput): Promise<
 
   const approvalSteps = new Set(command.pipeline.steps.filter((s) => s.kind === 'approval').map((s) => s.id));
   setHandler(approvalSignal, (payload) => {
-    const parsed = approvalSignalSchema.safeParse(payload);
+    const parsed = approvalSignalSchema().safeParse(payload);
     if (!parsed.success || !approvalSteps.has(parsed.data.step) || approvals.has(parsed.data.step)) {
       log.warn('approval signal ignored', { ...run, reason: parsed.success ? `no undecided approval step ${parsed.data.step}` : 'invalid payload' });
       return;

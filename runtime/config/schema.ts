@@ -42,6 +42,18 @@ export const CONFIG_KEYS = {
     description: 'Agent attempts one worker runs at once (Temporal activity slots and concurrent gateway runs).',
     production: 'Size to what the gateway sustains (about 5 runs/s on 2 cores); more only queues inside the gateway.',
   }),
+  RUNTIME_START_WAIT_MS: intKey(20, 0, 60000, {
+    description: 'How long POST /v1/commands waits for the workflow start before answering 202 anyway; the start then goes on in the background (the command row is the durable record, status accepted until the workflow runs).',
+    production: 'Default: keeps submit latency flat when Temporal is saturated. Clients follow statusUrl; they must not assume the workflow exists at 202.',
+  }),
+  RUNTIME_START_CONCURRENCY: intKey(16, 1, 512, {
+    description: 'Workflow starts one API process has in flight at once (submissions and the start sweep).',
+    production: 'Default; raise only if starts queue (the API log says so) while Temporal is healthy.',
+  }),
+  RUNTIME_START_SWEEP_SECONDS: intKey(10, 1, 3600, {
+    description: 'A command accepted this long ago whose workflow start never went through (its API process died, Temporal was away) is started by the start sweep of any API replica.',
+    production: 'Default; the sweep is idempotent, several replicas sweeping is harmless.',
+  }),
   RUNTIME_POLICY_PROFILE_DEFAULT: enumKey(POLICY_PROFILE_NAMES, 'standard_async', {
     description: 'Policy profile for commands that name none.',
     production: 'standard_async unless most traffic is interactive.',

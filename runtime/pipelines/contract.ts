@@ -8,11 +8,10 @@ import type { PipelineDefinition } from './definition';
  * The approval signal and state query of a pipeline run: a public contract, sent by the API
  * (POST /v1/commands/:id/approvals) or pasted into the Temporal UI.
  */
-export const APPROVAL_SIGNAL = 'approval';
+export { APPROVAL_SIGNAL, PIPELINE_STATE_QUERY } from '../workflow-messages';
 
 /** Default of RUNTIME_PIPELINE_CONTINUE_AS_NEW_EVENTS. */
 export const DEFAULT_CONTINUE_AS_NEW_EVENTS = 10_000;
-export const PIPELINE_STATE_QUERY = 'state';
 
 export const approvalSignalSchema = z.strictObject({
   step: z.string().min(1).max(48),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AGENT_FAMILIES, AGENT_FAMILY_NAMES } from '../agents/registry';
 import { POLICY_PROFILE_NAMES } from '../policy/profiles';
+import { TEMPLATE_RE } from './mapping';
 
 const stepId = z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, { error: 'expected a lower-case step id' });
 
@@ -77,11 +78,8 @@ export const pipelineDefinitionSchema = z
   });
 export type PipelineDefinition = z.infer<typeof pipelineDefinitionSchema>;
 
-const TEMPLATE_RE = /\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g;
-
 function referencedSteps(mapping: StepInputMapping): string[] {
   const paths = Object.values(mapping).flatMap((v) => (typeof v === 'string' ? [...v.matchAll(TEMPLATE_RE)].map((m) => m[1]!) : [v.from]));
   return paths.filter((p) => p.startsWith('steps.')).map((p) => p.split('.')[1]!);
 }
 
-export { TEMPLATE_RE };

@@ -1,4 +1,7 @@
-import { TEMPLATE_RE, type StepInputMapping } from './definition';
+import type { StepInputMapping } from './definition';
+
+/** `{{path}}` in a step's string input; definition.ts checks the paths, resolveStepInput fills them. */
+export const TEMPLATE_RE = /\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g;
 
 /** A pipeline run's memory: the command input and every finished step's output, by step id. */
 export interface PipelineMemory {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { getPolicyProfile, policyProfileSchema, type PolicyProfile, type PolicyProfileName } from './profiles';
+import { policyProfileSchema } from './profile-schema';
+import { getPolicyProfile, type PolicyProfile, type PolicyProfileName } from './profiles';
 
 /**
  * Per-agent-family overrides (agent_configurations.policy_overrides): any subset of a profile's

@@ -3,6 +3,7 @@ import { AGENT_FAMILIES, AGENT_FAMILY_NAMES, agentOutputSchema, type AgentFamily
 import { priceFor } from '../../runtime/pricing';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
+import { workflowResult } from '../support/workflow-result';
 
 /** One valid input per family: the contract every family's registry entry must keep. */
 const VALID_INPUT: Record<AgentFamily, Record<string, unknown>> = {
@@ -34,7 +35,7 @@ describe('agent families: contract through the real gateway', function () {
         const where = `${family}.${action}`;
         const submitted = await request(h.apiUrl, 'POST', '/v1/commands', { json: { agentFamily: family, action, input: VALID_INPUT[family] } });
         assert.equal(submitted.status, 202, `${where}: ${JSON.stringify(submitted.body)}`);
-        const result = await h.client.workflow.getHandle(submitted.body.workflowId).result();
+        const result = await workflowResult(h, submitted.body.workflowId);
         assert.equal(result.status, 'succeeded', where);
         assert.ok(agentOutputSchema.safeParse(result.output).success, `${where}: output fits the family schema`);
 

@@ -3,6 +3,7 @@ import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
 import { recordHistory } from '../support/record-history';
 import { until } from '../support/until';
+import { workflowResult } from '../support/workflow-result';
 
 const ADMIN = { 'X-Actor': 'alice@startinsight' };
 
@@ -46,7 +47,7 @@ describe('dead letters and replay', function () {
 
     // Exactly what the Temporal UI's "Send a Signal" dialog sends: signal name + one JSON object.
     await h.client.workflow.getHandle(workflowId).signal('replay', { actor: 'bob (Temporal UI)', reason: 'provider fixed', inputPatch: { scenario: 'ok' } });
-    const result = await h.client.workflow.getHandle(workflowId).result();
+    const result = await workflowResult(h, workflowId);
     assert.equal(result.status, 'succeeded');
 
     const after = await h.prisma.runtimeDeadLetter.findUniqueOrThrow({ where: { commandId } });
@@ -73,7 +74,7 @@ describe('dead letters and replay', function () {
       h.client.workflow.getHandle(workflowId).signal('replay', { replayId, actor: 'carol (Temporal UI)', reason: 'raced' }),
     ]);
     assert.deepEqual([a.status, b.status].sort(), [200, 202], JSON.stringify([a.body, b.body]));
-    await h.client.workflow.getHandle(workflowId).result();
+    await workflowResult(h, workflowId);
     const attempts = await h.prisma.runtimeCommandAttempt.count({ where: { commandId } });
     assert.equal(attempts, 2, 'one failed attempt, one re-execution');
     assert.equal(h.standin.callsFor(commandId).length, 2);
@@ -90,7 +91,7 @@ describe('dead letters and replay', function () {
       headers: ADMIN,
     });
     assert.equal(answer.status, 202, JSON.stringify(answer.body));
-    await h.client.workflow.getHandle(workflowId).result();
+    await workflowResult(h, workflowId);
     const cmd = await h.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: commandId } });
     assert.equal(cmd.status, 'succeeded');
     assert.equal((cmd.input as { question: string }).question, 'Rephrased question');
@@ -108,7 +109,7 @@ describe('dead letters and replay', function () {
     const { commandId, workflowId } = await deadLetter(h, 'status:400:99');
     const answer = await request(h.apiUrl, 'POST', `/admin/runtime/dead-letters/${commandId}/discard`, { json: { reason: 'obsolete request' }, headers: ADMIN });
     assert.equal(answer.status, 202);
-    assert.equal((await h.client.workflow.getHandle(workflowId).result()).status, 'discarded');
+    assert.equal((await workflowResult(h, workflowId)).status, 'discarded');
     const dl = await h.prisma.runtimeDeadLetter.findUniqueOrThrow({ where: { commandId } });
     assert.equal(dl.status, 'discarded');
     assert.equal(dl.resolvedBy, 'alice@startinsight');
@@ -184,7 +185,7 @@ describe('dead letters and replay', function () {
     });
     assert.equal(submitted.status, 202);
     const { commandId, workflowId } = submitted.body;
-    await h.client.workflow.getHandle(workflowId).result();
+    await workflowResult(h, workflowId);
     const attempts = await h.prisma.runtimeCommandAttempt.findMany({ where: { commandId }, orderBy: { attemptNumber: 'asc' } });
     assert.deepEqual(attempts.map((a) => [a.status, a.errorClass, a.provider]), [['failed', 'timeout', 'gemini-standin'], ['failed', 'timeout', 'gemini-standin'], ['succeeded', null, 'gemini-standin']]);
     // critical_sync: 0.5 s, then 0.75 s between attempts (its retry policy), with tolerance.
@@ -230,7 +231,7 @@ describe('dead letters and replay', function () {
         json: { agentFamily: 'trend_watch', action: 'refresh', input: { keywords: ['expiry'], scenario: 'status:400:1' } },
       });
       const { commandId, workflowId } = submitted.body;
-      assert.equal((await h.client.workflow.getHandle(workflowId).result()).status, 'dead_lettered');
+      assert.equal((await workflowResult(h, workflowId)).status, 'dead_lettered');
       assert.equal((await h.prisma.runtimeDeadLetter.findUniqueOrThrow({ where: { commandId } })).status, 'expired');
       const replay = await request(h.apiUrl, 'POST', `/admin/runtime/dead-letters/${commandId}/replay`, { json: { reason: 'after expiry' }, headers: ADMIN });
       assert.equal(replay.status, 202, JSON.stringify(replay.body));
@@ -249,11 +250,11 @@ describe('dead letters and replay', function () {
 
   it('re-runs a finished command with edited input as a new command linked to the original', async () => {
     const first = await request(h.apiUrl, 'POST', '/v1/commands', { json: { agentFamily: 'research', action: 'summarise', input: { question: 'Original' } } });
-    await h.client.workflow.getHandle(first.body.workflowId).result();
+    await workflowResult(h, first.body.workflowId);
     const rerun = await request(h.apiUrl, 'POST', `/v1/commands/${first.body.commandId}/replay`, { json: { input: { question: 'Edited' } } });
     assert.equal(rerun.status, 202, JSON.stringify(rerun.body));
     assert.equal(rerun.body.replayOf, first.body.commandId);
-    await h.client.workflow.getHandle(rerun.body.workflowId).result();
+    await workflowResult(h, rerun.body.workflowId);
     const original = await request(h.apiUrl, 'GET', `/v1/commands/${first.body.commandId}`);
     assert.deepEqual(original.body.replays, [rerun.body.commandId]);
     const row = await h.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: rerun.body.commandId } });

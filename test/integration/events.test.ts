@@ -11,6 +11,7 @@ import { startPrivateRedis } from '../support/redis-fixture';
 import { SseClient } from '../support/sse-client';
 import { until } from '../support/until';
 import { adminToken } from '../support/auth';
+import { workflowResult } from '../support/workflow-result';
 
 const FULL_SUCCESS = ['command.accepted', 'command.started', 'attempt.started', 'attempt.succeeded', 'command.succeeded'];
 
@@ -63,7 +64,7 @@ describe('lifecycle events: Redis stream and SSE', function () {
     const seen = first.eventsFor(cmd.commandId);
     const lastId = first.frames.at(-1)!.id;
 
-    await h.client.workflow.getHandle(cmd.workflowId).result();
+    await workflowResult(h, cmd.workflowId);
     const second = await SseClient.open(`${h.apiUrl}${filter}`, { 'Last-Event-ID': lastId });
     try {
       await until('command.succeeded after reconnect', () => second.eventsFor(cmd.commandId).some((e) => e.type === 'command.succeeded'));
@@ -123,7 +124,7 @@ describe('lifecycle events: Redis stream and SSE', function () {
       const commands = await Promise.all(
         Array.from({ length: 200 }, (_, i) => submit(api.url, { agentFamily: 'market_insight', action: 'scan', input: { market: `market ${i}` } })),
       );
-      await Promise.all(commands.map((c) => h.client.workflow.getHandle(c.workflowId).result()));
+      await Promise.all(commands.map((c) => workflowResult(h, c.workflowId)));
       await until(
         'every client saw every command succeed',
         () => clients.every((c) => commands.every((cmd) => c.eventsFor(cmd.commandId).some((e) => e.type === 'command.succeeded'))),
@@ -196,7 +197,7 @@ describe('lifecycle events: Redis stream and SSE', function () {
         const cmd = await submit(apiUrl, { agentFamily: 'content', action: 'draft', input: { brief: 'Redis goes away', scenario: 'slow:3000' } });
         await until('attempt started', () => h.standin.callsFor(cmd.commandId).length > 0, 60_000);
         await redis.stop();
-        const result = await h.client.workflow.getHandle(cmd.workflowId).result();
+        const result = await workflowResult(h, cmd.workflowId);
         assert.equal(result.status, 'succeeded', 'the command completes without Redis');
         await until('the gap is logged', () => worker.output().includes('"events buffered: Redis unavailable"'), 10_000);
 

@@ -10,20 +10,22 @@ import { until } from '../support/until';
 const body = (brief: string) => ({ agentFamily: 'content', action: 'draft', input: { brief } });
 
 /**
- * Fault: the API process is killed (SIGKILL) while it handles submissions. The client never gets an
- * answer and retries with the same Idempotency-Key on another API process: it gets the same
- * command, which runs once; never a second command.
+ * Fault: the API process is killed (SIGKILL) while it handles submissions. A command whose 202 went
+ * out before its workflow started is started by another API's start sweep; a client that got no
+ * answer retries with the same Idempotency-Key on another API process and gets the same command,
+ * which runs once; never a second command.
  */
 describe('fault tolerance: API process killed mid-request', function () {
   this.timeout(300_000);
   const suite = faultSuite();
 
-  it('killed between writing the command row and starting its workflow: the retry starts it, one command, one run', async () => {
+  it('killed after answering 202 but before its workflow started: another API\'s start sweep starts it, a retry gets the same command', async () => {
     const { h } = suite;
-    const env = processEnv(h, `fault-api-kill-${process.pid}`);
+    // A short sweep period so the second API picks the orphan up within the test.
+    const env = { ...processEnv(h, `fault-api-kill-${process.pid}`), RUNTIME_START_SWEEP_SECONDS: '1' };
     await suite.workers.start(env);
-    // This API reaches Temporal through a proxy the test can freeze: the start call then hangs
-    // right after the row is committed, which is where the kill lands.
+    // This API reaches Temporal through a proxy the test can freeze: the start then hangs after the
+    // row is committed and the client has its 202 (RUNTIME_START_WAIT_MS), which is where the kill lands.
     const proxy = await startTcpProxy(Number(h.temporal.address.split(':').at(-1)));
     suite.onCleanup(() => proxy.close());
     const { api, apiUrl } = await startApiProcess({ ...env, TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}` });
@@ -31,27 +33,26 @@ describe('fault tolerance: API process killed mid-request', function () {
 
     const key = `fault-api-kill-${Date.now()}`;
     proxy.freeze();
-    const lost = request(apiUrl, 'POST', '/v1/commands', { json: body('API killed mid-request'), headers: { 'Idempotency-Key': key } }).then(
-      (answer) => ({ answer }),
-      (error: Error) => ({ error }),
-    );
-    const row = await until('the command row is committed', () => h.prisma.runtimeCommand.findUnique({ where: { idempotencyKey: key } }), 30_000);
-    await new Promise((r) => setTimeout(r, 500));
+    const answer = await request(apiUrl, 'POST', '/v1/commands', { json: body('API killed mid-start'), headers: { 'Idempotency-Key': key } });
+    assert.equal(answer.status, 202, JSON.stringify(answer.body));
+    const row = await h.prisma.runtimeCommand.findUniqueOrThrow({ where: { idempotencyKey: key } });
+    assert.equal(row.id, answer.body.commandId);
     api.child.kill('SIGKILL');
     await api.exited;
-    const outcome = await lost;
-    assert.ok('error' in outcome, `the client got no answer (got ${JSON.stringify('answer' in outcome ? outcome.answer.status : null)})`);
     await assert.rejects(h.client.workflow.getHandle(row.workflowId).describe(), WorkflowNotFoundError, 'the workflow was never started');
     assert.equal(row.status, 'accepted');
+    assert.equal(row.workflowStartedAt, null);
 
+    // No client retry: the second API's sweep finds the unstarted row and starts it.
     const { api: second, apiUrl: secondUrl } = await startApiProcess(env);
     suite.track(second);
-    const retry = await request(secondUrl, 'POST', '/v1/commands', { json: body('API killed mid-request'), headers: { 'Idempotency-Key': key } });
+    await allSettled(h.prisma, [row.id], 120_000);
+    const retry = await request(secondUrl, 'POST', '/v1/commands', { json: body('API killed mid-start'), headers: { 'Idempotency-Key': key } });
     assert.equal(retry.status, 200, JSON.stringify(retry.body));
     assert.equal(retry.body.commandId, row.id, 'the same command');
-    await allSettled(h.prisma, [row.id], 120_000);
     await assertEachProjectedOnce(h.prisma, [row.id]);
     assert.equal(await h.prisma.runtimeCommand.count({ where: { idempotencyKey: key } }), 1);
+    assert.notEqual((await h.prisma.runtimeCommand.findUniqueOrThrow({ where: { id: row.id } })).workflowStartedAt, null);
     assert.equal(h.standin.callsFor(row.id).length, 1);
   });
 

@@ -3,6 +3,7 @@ import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
 import { processEnv, WorkerProcesses } from '../support/processes';
 import { until } from '../support/until';
+import { workflowResult } from '../support/workflow-result';
 
 /**
  * The executor's idempotency through the whole runtime: the worker is killed (SIGKILL) while the
@@ -39,7 +40,7 @@ describe('lost response: worker killed mid-attempt', function () {
     await first.exited;
 
     await startWorker();
-    const result = await h.client.workflow.getHandle(workflowId).result();
+    const result = await workflowResult(h, workflowId);
     assert.equal(result.status, 'succeeded');
 
     const calls = h.standin.callsFor(commandId);

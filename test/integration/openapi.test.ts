@@ -8,6 +8,7 @@ import { parseConfig } from '../../runtime/config/load';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
 import { adminToken } from '../support/auth';
+import { workflowResult } from '../support/workflow-result';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -147,7 +148,7 @@ describe('OpenAPI document (generated from the validators)', function () {
     // Submitted examples run real commands; let them finish so the next suite starts on an idle runtime.
     for (const { answer } of answers.filter(({ answer }) => answer.status === 202)) {
       const { workflowId } = JSON.parse(answer.body) as { workflowId?: string };
-      if (workflowId) await h.client.workflow.getHandle(workflowId).result();
+      if (workflowId) await workflowResult(h, workflowId);
     }
   });
 

@@ -5,6 +5,7 @@ import { processEnv, WorkerProcesses } from '../support/processes';
 import { recordHistory } from '../support/record-history';
 import { SseClient } from '../support/sse-client';
 import { until } from '../support/until';
+import { workflowResult } from '../support/workflow-result';
 
 const ADMIN = { 'X-Actor': 'editor@startinsight.io' };
 
@@ -174,7 +175,7 @@ describe('pipelines: multi-step workflows declared as data', function () {
       assert.ok(runs[0]!.historyLength! >= 20);
       const attempts = await h.prisma.runtimeCommandAttempt.findMany({ where: { commandId } });
       assert.deepEqual(attempts.filter((a) => a.step === 'summary').map((a) => a.workflowRunId), [runs[1]!.runId], 'the last step ran in the new run');
-      const result = await h.client.workflow.getHandle(workflowId).result();
+      const result = await workflowResult(h, workflowId);
       assert.equal(result.status, 'succeeded');
     } finally {
       await api.close();
@@ -215,7 +216,7 @@ describe('pipelines: a worker killed between steps', function () {
       await first.exited;
 
       await startWorker();
-      const result = await h.client.workflow.getHandle(workflowId).result();
+      const result = await workflowResult(h, workflowId);
       assert.equal(result.status, 'succeeded');
       const { summary } = await attemptsOf(h, commandId);
       assert.deepEqual(summary.filter((s) => s[0] !== 'report'), [['research', 'succeeded', null], ['analyse', 'succeeded', null]]);

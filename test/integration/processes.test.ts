@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
 import { processEnv, startProcess, startRuntimeProcesses } from '../support/processes';
+import { workflowResult } from '../support/workflow-result';
 
 describe('worker and API processes', function () {
   this.timeout(180_000);
@@ -22,7 +23,7 @@ describe('worker and API processes', function () {
         json: { agentFamily: 'trend_watch', action: 'refresh', input: { keywords: ['heat pumps', 'solar'] } },
       });
       assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
-      await h.client.workflow.getHandle(submitted.body.workflowId).result();
+      await workflowResult(h, submitted.body.workflowId);
       const status = await request(apiUrl, 'GET', submitted.body.statusUrl);
       assert.equal(status.body.status, 'succeeded');
 

@@ -4,6 +4,7 @@ import { parityGate as releaseParityGate } from '../../release/gates/parity-gate
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
 import { signTestToken } from '../support/auth';
+import { workflowResult } from '../support/workflow-result';
 
 const ACTOR = { 'X-Actor': 'shadow-test@startinsight.io' };
 const INGEST = '/admin/runtime/shadow/legacy-results';
@@ -35,7 +36,7 @@ describe('shadow mode: non-authoritative results, legacy ingest and the parity r
       assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
       assert.equal(submitted.body.shadow, true);
       commandIds[name] = submitted.body.commandId;
-      await h.client.workflow.getHandle(submitted.body.workflowId).result();
+      await workflowResult(h, submitted.body.workflowId);
     }
     afterCommands = new Date();
   });

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
 import { recordHistory } from '../support/record-history';
+import { workflowResult } from '../support/workflow-result';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
 
 async function waitForCompletion(h: RuntimeHarness, workflowId: string): Promise<void> {
-  await h.client.workflow.getHandle(workflowId).result();
+  await workflowResult(h, workflowId);
 }
 
 describe('POST /v1/commands: one command end to end', function () {
@@ -80,7 +81,7 @@ describe('POST /v1/commands: one command end to end', function () {
     });
     assert.equal(submitted.status, 202);
     const { commandId, workflowId } = submitted.body;
-    await assert.rejects(h.client.workflow.getHandle(workflowId).result(), (err: Error & { cause?: { type?: string; cause?: { type?: string } } }) => {
+    await assert.rejects(workflowResult(h, workflowId), (err: Error & { cause?: { type?: string; cause?: { type?: string } } }) => {
       assert.equal(err.cause?.type, 'invalid_input', JSON.stringify(err.cause));
       return true;
     });

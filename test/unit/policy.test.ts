@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { evaluatePolicy } from '../../runtime/policy/evaluator';
 import { getPolicyProfile, POLICY_PROFILE_NAMES } from '../../runtime/policy/profiles';
+import { policyProfileSchema } from '../../runtime/policy/profile-schema';
 import { resolvePolicy } from '../../runtime/policy/resolve';
 import { activityOptionsFor } from '../../runtime/policy/activity-options';
 
@@ -58,6 +59,10 @@ describe('policy evaluator', () => {
 });
 
 describe('policy profiles', () => {
+  it('are each valid against the profile schema', () => {
+    for (const name of POLICY_PROFILE_NAMES) policyProfileSchema.parse(getPolicyProfile(name));
+  });
+
   it('has the four profiles, each a valid Temporal retry policy', () => {
     for (const name of POLICY_PROFILE_NAMES) {
       const o = activityOptionsFor(getPolicyProfile(name));
