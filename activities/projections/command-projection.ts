@@ -49,6 +49,8 @@ export class CommandProjection {
    * The run row (kept if a retry finds it) and the command's move to running, in one statement:
    * this is on every command's path, and Prisma's transaction would take four round trips.
    * dead_lettered: a new run replaying a dead letter whose parked workflow had expired.
+   * workflow_started_at: a running workflow is started, whoever started it (a schedule firing, or
+   * an API whose own mark was lost), so the API's start sweep leaves it alone.
    */
   async runStarted(r: RunStarted): Promise<void> {
     await this.prisma.$executeRaw(Prisma.sql`
@@ -56,7 +58,7 @@ export class CommandProjection {
         INSERT INTO runtime_workflow_runs (id, command_id, workflow_id, run_id, workflow_type, task_queue, status, trace_id, started_at, replay_id)
         VALUES (${r.runId}, ${r.commandId}, ${r.workflowId}, ${r.runId}, ${r.workflowType}, ${r.taskQueue}, 'running', ${r.traceId}, now(), ${r.replayId ?? null})
         ON CONFLICT DO NOTHING)
-      UPDATE runtime_commands SET status = 'running', updated_at = now()
+      UPDATE runtime_commands SET status = 'running', workflow_started_at = COALESCE(workflow_started_at, now()), updated_at = now()
        WHERE id = ${r.commandId} AND status IN ('accepted', 'dead_lettered')`);
   }
 
