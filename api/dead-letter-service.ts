@@ -7,6 +7,7 @@ import { DISCARD_SIGNAL, REPLAY_SIGNAL, type DiscardSignal, type ReplaySignal } 
 import { workflowStartFor, type StartSettings } from '../commands/workflow-start';
 import type { AdminContext } from './admin/actor';
 import { ApiError, invalidRequest } from './errors';
+import { commandSearchAttributes } from '../runtime/search-attributes';
 
 export type { AdminContext };
 
@@ -136,6 +137,8 @@ export class DeadLetterService {
       workflowId: dl.workflowId,
       args: [args],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      // The new run is found in the Temporal UI like the first one (CommandId, AgentFamily, ...).
+      typedSearchAttributes: commandSearchAttributes({ ...command, commandId: command.id }),
     });
   }
 

@@ -3,7 +3,7 @@ import { CommandSetupError } from '../commands/errors';
 import { workflowStartFor, type StartSettings } from '../commands/workflow-start';
 import type { Logger } from '../infra/logger';
 import { Prisma, type PrismaClient, type RuntimeCommand } from '../persistence/prisma-client';
-import { SEARCH_ATTRIBUTES } from '../runtime/search-attributes';
+import { commandSearchAttributes } from '../runtime/search-attributes';
 
 /** A command with the workflow type and input it starts with (resolved in the request, so setup errors answer the client). */
 export interface PreparedStart {
@@ -177,12 +177,7 @@ export class WorkflowStarter {
         // started again by a repeated request or a sweep (REJECT_DUPLICATE).
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: SEARCH_ATTRIBUTES.CommandId, value: command.id },
-          { key: SEARCH_ATTRIBUTES.AgentFamily, value: command.agentFamily },
-          { key: SEARCH_ATTRIBUTES.PolicyProfile, value: command.policyProfile },
-          { key: SEARCH_ATTRIBUTES.TraceId, value: command.traceId },
-        ],
+        typedSearchAttributes: commandSearchAttributes({ ...command, commandId: command.id }),
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return;

@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 /**
  * Custom search attributes the runtime writes, so admins can find commands in the Temporal UI
@@ -26,3 +26,13 @@ export const RUNTIME_STATUS = {
 
 /** `Name=Keyword` pairs for `temporal server start-dev --search-attribute`. */
 export const SEARCH_ATTRIBUTE_FLAGS = Object.values(SEARCH_ATTRIBUTES).map((k) => `${k.name}=Keyword`);
+
+/** What every command's workflow run is started with, by the API, a schedule firing or a dead-letter restart. */
+export function commandSearchAttributes(c: { commandId: string; agentFamily: string; policyProfile: string; traceId: string }): SearchAttributePair[] {
+  return [
+    { key: SEARCH_ATTRIBUTES.CommandId, value: c.commandId },
+    { key: SEARCH_ATTRIBUTES.AgentFamily, value: c.agentFamily },
+    { key: SEARCH_ATTRIBUTES.PolicyProfile, value: c.policyProfile },
+    { key: SEARCH_ATTRIBUTES.TraceId, value: c.traceId },
+  ];
+}

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, condition, defineSignal, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { RuntimeActivities } from '../activities';
 import { COMMAND_SETTLED_SIGNAL, type ScheduledCommandArgs } from '../runtime/schedules';
-import { SEARCH_ATTRIBUTES } from '../runtime/search-attributes';
+import { commandSearchAttributes } from '../runtime/search-attributes';
 
 export const commandSettledSignal = defineSignal<[{ commandId: string; status: string }]>(COMMAND_SETTLED_SIGNAL);
 
@@ -34,12 +34,7 @@ export async function scheduledCommandWorkflow(args: ScheduledCommandArgs): Prom
       workflowId: accepted.workflowId,
       args: [accepted.startArgs],
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: SEARCH_ATTRIBUTES.CommandId, value: accepted.commandId },
-        { key: SEARCH_ATTRIBUTES.AgentFamily, value: accepted.agentFamily },
-        { key: SEARCH_ATTRIBUTES.PolicyProfile, value: accepted.policyProfile },
-        { key: SEARCH_ATTRIBUTES.TraceId, value: accepted.traceId },
-      ],
+      typedSearchAttributes: commandSearchAttributes(accepted),
     });
     const ended = child.result().then(
       (r: { status?: string }) => r?.status ?? 'succeeded',

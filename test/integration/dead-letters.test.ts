@@ -4,6 +4,7 @@ import { request } from '../support/http';
 import { recordHistory } from '../support/record-history';
 import { until } from '../support/until';
 import { workflowResult } from '../support/workflow-result';
+import { SEARCH_ATTRIBUTES } from '../../runtime/search-attributes';
 
 const ADMIN = { 'X-Actor': 'alice@startinsight' };
 
@@ -240,6 +241,10 @@ describe('dead letters and replay', function () {
       const runs = await h.prisma.runtimeWorkflowRun.findMany({ where: { commandId }, orderBy: { startedAt: 'asc' } });
       assert.equal(runs.length, 2, 'a new run of the same workflow id');
       assert.equal(runs[1]!.replayId, replay.body.replayId);
+      // The new run is found in the Temporal UI by the same search attributes as the first.
+      const described = await h.client.workflow.getHandle(workflowId, runs[1]!.runId).describe();
+      assert.deepEqual(described.typedSearchAttributes.get(SEARCH_ATTRIBUTES.CommandId), commandId);
+      assert.deepEqual(described.typedSearchAttributes.get(SEARCH_ATTRIBUTES.AgentFamily), 'trend_watch');
       const attempts = await h.prisma.runtimeCommandAttempt.findMany({ where: { commandId }, orderBy: { attemptNumber: 'asc' } });
       assert.deepEqual(attempts.map((a) => a.attemptNumber), [1, 2], 'attempt numbers continue across runs');
       await until('dead letter replayed', () => h.prisma.runtimeDeadLetter.findFirst({ where: { commandId, status: 'replayed' } }));
