@@ -53,10 +53,8 @@ export class CommandDispatcher {
     // The tenant is part of the request, so another tenant's repeat of a key is a conflict, never
     // its command; left out when none, so hashes of commands from before tenants still match.
     const hash = requestHash({ ...req.envelope, policyProfile, replayOf: req.replayOfCommandId ?? null, ...(req.ownerTenant ? { tenant: req.ownerTenant } : {}) });
-    if (req.idempotencyKey) {
-      const existing = await this.deps.prisma.runtimeCommand.findUnique({ where: { idempotencyKey: req.idempotencyKey } });
-      if (existing) return this.repeat(existing, hash, req.ownerTenant);
-    }
+    // The insert claims the key; a repeat finds it taken (P2002) and reads the first request's row.
+    // Insert first, since most keyed submissions are new: one round trip instead of two.
     const commandId = randomUUID();
     let command: RuntimeCommand;
     try {
@@ -79,7 +77,7 @@ export class CommandDispatcher {
         },
       });
     } catch (err) {
-      // Two requests with one key raced; the loser answers like a repeat.
+      // A repeat, or two requests with one key racing: answered like the first request.
       if (req.idempotencyKey && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
         const winner = await this.deps.prisma.runtimeCommand.findUniqueOrThrow({ where: { idempotencyKey: req.idempotencyKey } });
         return this.repeat(winner, hash, req.ownerTenant);

@@ -35,6 +35,10 @@ const temporalFast = process.argv.includes('--temporal-fast') || process.env.BEN
 const TEMPORAL_FAST_ARGS = ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000'];
 /** --only=A or --only=B: one mode (replay needs Mode A). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).toUpperCase();
+/** --levels=50:300,200:400: Mode A's levels (concurrency:commands) instead of the plan's, for profiling runs. */
+const levelsArg = process.argv.find((a) => a.startsWith('--levels='))?.slice('--levels='.length);
+/** --skip-extras: no fixed-rate run and no database accounting pass (profiling runs). */
+const skipExtras = process.argv.includes('--skip-extras');
 
 const PLAN = smoke
   ? {
@@ -54,6 +58,14 @@ const PLAN = smoke
       replayActivities: 166,
       warmup: 20,
     };
+
+if (levelsArg) {
+  PLAN.modeA = levelsArg.split(',').map((l) => {
+    const [concurrency, commands] = l.split(':').map(Number);
+    if (!Number.isInteger(concurrency) || !Number.isInteger(commands) || concurrency! < 1 || commands! < 1) throw new Error(`--levels: '${l}' is not concurrency:commands`);
+    return { concurrency: concurrency!, commands: commands! };
+  });
+}
 
 const progress = new Progress();
 const say = (msg: string) => progress.line(msg, true);
@@ -102,10 +114,10 @@ interface RuntimeProcs {
 async function startRuntime(kind: 'instant' | 'real', env: NodeJS.ProcessEnv, tag: string): Promise<RuntimeProcs> {
   const apiPort = await freePort();
   const workerEntry = kind === 'instant' ? dist_('bench/instant-worker.js') : dist_('workers/main.js');
-  // BENCH_CPU_PROF_DIR: V8 CPU profiles of the runtime worker (main and workflow threads), written on exit.
+  // BENCH_CPU_PROF_DIR: V8 CPU profiles of the runtime worker (main and workflow threads) and API, written on exit.
   const prof = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
   const worker = startChild(`worker-${tag}`, node, [...prof, workerEntry], { ...env, RUNTIME_BENCHMARK: '1' }, path.join(workDir, `worker-${tag}.log`));
-  const api = startChild(`api-${tag}`, node, [dist_('api/server.js')], { ...env, API_PORT: String(apiPort) }, path.join(workDir, `api-${tag}.log`));
+  const api = startChild(`api-${tag}`, node, [...prof, dist_('api/server.js')], { ...env, API_PORT: String(apiPort) }, path.join(workDir, `api-${tag}.log`));
   await Promise.all([worker.waitFor(/"worker running"/, 90_000), api.waitFor(/"api listening"/, 60_000)]);
   return { worker, api, apiUrl: `http://127.0.0.1:${apiPort}` };
 }
@@ -294,6 +306,13 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
       throughput: round(run.runtime.throughput / run.bare!.throughput, 2),
     };
     say(`Mode A runtime c=${run.concurrency}: ${run.runtime.throughput}/s, e2e p50 ${run.runtime.e2eMs.p50} ms (x${run.ratio.latencyP50} bare), worker RSS ${run.runtime.workerRssMb} MB`);
+  }
+
+  if (skipExtras) {
+    rrss.stop();
+    await Promise.all([procs.api.stop(), procs.worker.stop()]);
+    await watcher.close();
+    return historyFile;
   }
 
   // 3. API submit latency at a fixed rate; then wait for the backlog to drain.

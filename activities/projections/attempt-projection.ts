@@ -91,19 +91,33 @@ export class AttemptProjection {
     return { idempotencyKey: previous.idempotencyKey, usageRecorded: false };
   }
 
+  /** Raw, like started(): the ORM's update compiled its query on every attempt (bench/README.md). */
   async succeeded(a: AttemptSuccess): Promise<void> {
-    const { commandId, attemptNumber, ...rest } = a;
-    await this.prisma.runtimeCommandAttempt.update({
-      where: { commandId_attemptNumber: { commandId, attemptNumber } },
-      data: { status: 'succeeded', errorClass: null, errorMessage: null, ...rest },
-    });
+    await this.finish(a, Prisma.sql`
+      UPDATE runtime_command_attempts
+         SET status = 'succeeded', error_class = NULL, error_message = NULL, provider = ${a.provider}, model = ${a.model},
+             gateway_run_id = ${a.gatewayRunId}, tokens_in = ${a.tokensIn}, tokens_out = ${a.tokensOut},
+             tokens_cache_read = ${a.tokensCacheRead}, tokens_cache_write = ${a.tokensCacheWrite},
+             cost_usd = ${decimal(a.costUsd)}::numeric, gateway_cost_usd = ${a.gatewayCostUsd === null ? null : decimal(a.gatewayCostUsd)}::numeric,
+             finished_at = ${a.finishedAt}, duration_ms = ${a.durationMs}
+       WHERE command_id = ${a.commandId} AND attempt_number = ${a.attemptNumber}`);
   }
 
   async failed(a: AttemptFailure): Promise<void> {
-    const { commandId, attemptNumber, ...rest } = a;
-    await this.prisma.runtimeCommandAttempt.update({
-      where: { commandId_attemptNumber: { commandId, attemptNumber } },
-      data: { status: 'failed', ...rest },
-    });
+    await this.finish(a, Prisma.sql`
+      UPDATE runtime_command_attempts
+         SET status = 'failed', error_class = ${a.errorClass}, error_message = ${a.errorMessage}, finished_at = ${a.finishedAt}, duration_ms = ${a.durationMs}
+       WHERE command_id = ${a.commandId} AND attempt_number = ${a.attemptNumber}`);
   }
+
+  /** A missing row is an error the activity retries (its start is written first, so it is a bug or a race with a purge). */
+  private async finish(a: AttemptKey, update: Prisma.Sql): Promise<void> {
+    const rows = await this.prisma.$executeRaw(update);
+    if (rows !== 1) throw new Error(`attempt ${a.attemptNumber} of command ${a.commandId} not found: its outcome was not recorded`);
+  }
+}
+
+/** A dollar amount as numeric text (the float's shortest form, as Prisma's Decimal took it); the column rounds it to six decimals. */
+function decimal(usd: number): string {
+  return String(usd);
 }

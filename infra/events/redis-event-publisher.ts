@@ -19,22 +19,30 @@ if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
 end
 return false`;
 
-type PublishOnce = (stream: string, seen: string, ttlS: number, maxLen: number, type: string, json: string) => Promise<string | null>;
+/** An event waiting to go out, with the caller's promise to settle once it is written (or buffered). */
+interface Queued {
+  item: EventToPublish;
+  settle: () => void;
+}
+
+/** Events sent in one pipeline (one write, one round trip) when several are waiting. */
+const BATCH = 64;
 
 /**
- * Lifecycle events into a bounded Redis stream, on a connection the publisher owns. While Redis is unreachable, events wait in a
- * bounded in-memory FIFO and go out in order when it returns; when the buffer is full the oldest
- * is dropped. Both are visible: a log line when buffering starts and ends, and the metrics
- * si_events_buffered and si_events_dropped_total.
+ * Lifecycle events into a bounded Redis stream, on a connection the publisher owns. Waiting events
+ * go out in batches, one pipeline each, in order: under load every activity publishes, and one
+ * round trip per event made each caller wait behind the whole queue. While Redis is unreachable,
+ * events wait in a bounded in-memory FIFO and go out in order when it returns; when the buffer is
+ * full the oldest is dropped. Both are visible: a log line when buffering starts and ends, and
+ * the metrics si_events_buffered and si_events_dropped_total.
  */
 export class RedisEventPublisher implements EventPublisher {
-  private readonly pending: EventToPublish[] = [];
+  private readonly pending: Queued[] = [];
   private draining: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private degradedSince: number | undefined;
   private readonly keys;
   private readonly metrics;
-  private readonly publishOnce: PublishOnce;
 
   constructor(
     private readonly redis: Redis,
@@ -44,7 +52,6 @@ export class RedisEventPublisher implements EventPublisher {
   ) {
     this.keys = eventStreamKeys(settings.prefix);
     if (!('siPublishOnce' in redis)) redis.defineCommand('siPublishOnce', { numberOfKeys: 2, lua: PUBLISH_ONCE_LUA });
-    this.publishOnce = (redis as unknown as { siPublishOnce: PublishOnce }).siPublishOnce.bind(redis);
     this.metrics = registry && {
       published: counter(registry, 'si_events_published_total', 'Lifecycle events written to the Redis stream', ['type']),
       duplicates: counter(registry, 'si_events_duplicates_total', 'Events not written again because their fact was already published'),
@@ -57,18 +64,21 @@ export class RedisEventPublisher implements EventPublisher {
   publish(item: EventToPublish): Promise<void> {
     if (this.pending.length >= this.settings.bufferLimit) {
       const dropped = this.pending.shift()!;
+      dropped.settle();
       this.metrics?.dropped.inc();
       this.logger.warn('event dropped: buffer full while Redis is unavailable', {
-        commandId: dropped.event.commandId,
-        workflowId: dropped.event.workflowId,
-        traceId: dropped.event.traceId,
-        eventType: dropped.event.type,
+        commandId: dropped.item.event.commandId,
+        workflowId: dropped.item.event.workflowId,
+        traceId: dropped.item.event.traceId,
+        eventType: dropped.item.event.type,
         bufferLimit: this.settings.bufferLimit,
       });
     }
-    this.pending.push(item);
+    const written = new Promise<void>((settle) => this.pending.push({ item, settle }));
     this.metrics?.buffered.set(this.pending.length);
-    return this.drain();
+    void this.drain();
+    // While Redis is away the event is buffered now, which is all publish() promises.
+    return this.degradedSince === undefined ? written : Promise.resolve();
   }
 
   private drain(): Promise<void> {
@@ -78,29 +88,50 @@ export class RedisEventPublisher implements EventPublisher {
 
   private async drainPending(): Promise<void> {
     while (this.pending.length > 0) {
-      const next = this.pending[0]!;
-      try {
-        const id = await this.publishOnce(
+      const batch = this.pending.slice(0, BATCH);
+      const pipeline = this.redis.pipeline();
+      for (const { item } of batch) {
+        (pipeline as unknown as { siPublishOnce(...args: unknown[]): void }).siPublishOnce(
           this.keys.stream,
-          this.keys.seen(next.dedupeKey),
+          this.keys.seen(item.dedupeKey),
           this.settings.dedupeTtlSeconds,
           this.settings.maxLength,
-          next.event.type,
-          JSON.stringify(next.event),
+          item.event.type,
+          JSON.stringify(item.event),
         );
-        if (id) this.metrics?.published.inc({ type: next.event.type });
-        else this.metrics?.duplicates.inc();
+      }
+      let results: [Error | null, unknown][];
+      try {
+        results = (await pipeline.exec()) ?? [];
       } catch (err) {
-        this.enterDegraded(err);
+        this.buffered(err);
         return;
       }
-      this.pending.shift();
+      // Replies come in order; the first failed one and those after it stay for the next try.
+      let sent = 0;
+      for (const [err, id] of results) {
+        if (err) break;
+        if (id) this.metrics?.published.inc({ type: batch[sent]!.item.event.type });
+        else this.metrics?.duplicates.inc();
+        sent++;
+      }
+      for (const done of this.pending.splice(0, sent)) done.settle();
       this.metrics?.buffered.set(this.pending.length);
+      if (sent < batch.length) {
+        this.buffered(results[sent]?.[0] ?? new Error('no reply from Redis'));
+        return;
+      }
     }
     if (this.degradedSince !== undefined) {
       this.logger.info('event publishing resumed', { bufferedForMs: Date.now() - this.degradedSince });
       this.degradedSince = undefined;
     }
+  }
+
+  /** Redis failed: what is waiting is buffered now, so every waiting caller has its answer. */
+  private buffered(err: unknown): void {
+    this.enterDegraded(err);
+    for (const waiting of this.pending) waiting.settle();
   }
 
   private enterDegraded(err: unknown): void {
