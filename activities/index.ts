@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { PrismaClient } from '../persistence/prisma-client';
+import type { SqlPool } from '../persistence/sql';
 import type { EventPublisher } from '../infra/events/redis-event-publisher';
 import { commandEvent } from '../infra/events/command-event';
 import type { Logger } from '../infra/logger';
@@ -17,6 +18,8 @@ import { DeadLetterProjection, type DeadLetterClosed, type DeadLetterParked, typ
 
 export interface ActivityDeps {
   prisma: PrismaClient;
+  /** node-postgres pool for the statements every command runs (persistence/sql.ts). */
+  sqlPool: SqlPool;
   gateway: AgentGateway;
   events: EventPublisher;
   metrics: Registry;
@@ -39,13 +42,13 @@ export interface ActivityDeps {
  * that is in PostgreSQL (a retried activity re-publishes under the same dedupe key: nothing new).
  */
 export function createActivities(deps: ActivityDeps) {
-  const commands = new CommandProjection(deps.prisma, deps.shadowMode);
+  const commands = new CommandProjection(deps.prisma, deps.sqlPool, deps.shadowMode);
   const deadLetters = new DeadLetterProjection(deps.prisma, deps.replayEnabled ?? (() => false));
   const memory = new MemoryStore(deps.prisma, deps.memoryMaxBytes ?? DEFAULT_MEMORY_MAX_BYTES);
   const steps = new StepProjection(deps.prisma);
   const { events } = deps;
   return {
-    executeAgentAttempt: createExecuteAgentAttempt({ gateway: deps.gateway, pricing: deps.pricing ?? DEFAULT_PRICING, memory, attempts: new AttemptProjection(deps.prisma), events, metrics: new AttemptMetrics(deps.metrics), logger: deps.logger }),
+    executeAgentAttempt: createExecuteAgentAttempt({ gateway: deps.gateway, pricing: deps.pricing ?? DEFAULT_PRICING, memory, attempts: new AttemptProjection(deps.prisma, deps.sqlPool), events, metrics: new AttemptMetrics(deps.metrics), logger: deps.logger }),
     recordRunStarted: async (r: RunStarted) => {
       await commands.runStarted(r);
       await events.publish(commandEvent('command.started', r, { fact: r.runId, data: { runId: r.runId, ...(r.replayId ? { replayId: r.replayId } : {}) } }));

@@ -14,7 +14,7 @@ import { withPriceOverrides } from '../runtime/pricing';
 import { startSettingsFrom } from '../commands/workflow-start';
 import { syncSchedules } from '../schedules/sync';
 import { Client, Connection } from '@temporalio/client';
-import type { PrismaClient } from '../persistence/prisma-client';
+import { createSqlPool } from '../persistence/sql';
 
 export interface GatewayHandle {
   gateway: AgentGateway;
@@ -34,7 +34,10 @@ export async function runWorkerProcess(
   const config = loadConfigOrExit(logger);
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: temporalLoggerFor(logger) });
 
+  // Prisma for the rarer paths; its query compiler loads on its first query, which a worker
+  // running only single-step commands never makes (the hot path goes through sqlPool).
   const prisma = createPrismaClient(config.DATABASE_URL);
+  const sqlPool = createSqlPool(config.DATABASE_URL, (err) => logger.warn('database connection dropped', { error: err.message }), config.RUNTIME_MAX_CONCURRENCY);
   const metrics = createMetricsRegistry('worker');
   const events = createEventPublisher(config, logger, metrics);
   const metricsServer = await startMetricsServer(metrics, config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT, logger);
@@ -46,6 +49,7 @@ export async function runWorkerProcess(
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     maxConcurrency: config.RUNTIME_MAX_CONCURRENCY,
     prisma,
+    sqlPool,
     gateway: gateway.gateway,
     events,
     metrics,
@@ -59,12 +63,12 @@ export async function runWorkerProcess(
     },
     pricing: { table: withPriceOverrides(config.RUNTIME_PRICE_TABLE), promptOverheadTokens: config.RUNTIME_PROMPT_OVERHEAD_TOKENS },
   });
-  if (config.RUNTIME_SCHEDULE_SYNC_ON_START) await syncSchedulesAtStart(config, prisma, logger);
+  if (config.RUNTIME_SCHEDULE_SYNC_ON_START) await syncSchedulesAtStart(config, logger);
   logger.info('worker running', { worker: name, taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
   try {
     await worker.run();
   } finally {
-    await Promise.allSettled([gateway.close(), events.close(), metricsServer.close(), prisma.$disconnect(), connection.close()]);
+    await Promise.allSettled([gateway.close(), events.close(), metricsServer.close(), prisma.$disconnect(), sqlPool.end(), connection.close()]);
     logger.info('worker stopped');
   }
 }
@@ -74,7 +78,10 @@ export async function runWorkerProcess(
  * sync is logged and the worker runs on: commands must not stop because a schedule row is bad
  * (the sync reports bad rows; `npm run schedules:sync` retries).
  */
-async function syncSchedulesAtStart(config: RuntimeConfig, prisma: PrismaClient, logger: Logger): Promise<void> {
+async function syncSchedulesAtStart(config: RuntimeConfig, logger: Logger): Promise<void> {
+  // A client of its own, dropped afterwards: the sync is the only Prisma work many workers do,
+  // and the query compiler it instantiates would otherwise stay resident for the process's life.
+  const prisma = createPrismaClient(config.DATABASE_URL, { poolMax: 1 });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
@@ -82,6 +89,6 @@ async function syncSchedulesAtStart(config: RuntimeConfig, prisma: PrismaClient,
   } catch (err) {
     logger.error('schedule sync at start failed; the worker runs on', { error: err instanceof Error ? err.message : String(err) });
   } finally {
-    await connection.close();
+    await Promise.allSettled([connection.close(), prisma.$disconnect()]);
   }
 }

@@ -1,4 +1,5 @@
-import { Prisma, type PrismaClient } from '../../persistence/prisma-client';
+import type { PrismaClient } from '../../persistence/prisma-client';
+import { sql, type SqlPool, type SqlStatement } from '../../persistence/sql';
 import type { FailureClass } from '../../runtime/failures';
 
 /** Natural key of an attempt row: a retried activity writes the same row, never a second one. */
@@ -44,13 +45,17 @@ export interface AttemptFailure extends AttemptKey {
 }
 
 export class AttemptProjection {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** `db`: the hot-path pool (start and outcome of every attempt); `prisma`: the rare lost-answer path. */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly db: SqlPool,
+  ) {}
 
   async started(a: AttemptStart): Promise<void> {
     // ON CONFLICT DO NOTHING: a re-delivered start (activity retried after a lost completion)
     // never resets a finished row. Raw, because createMany wraps its INSERT in BEGIN/COMMIT: three
     // round trips where one does, on every attempt.
-    await this.prisma.$executeRaw(Prisma.sql`
+    await this.db.query(sql`
       INSERT INTO runtime_command_attempts
              (id, command_id, attempt_number, workflow_id, workflow_run_id, activity_id, status, provider, model, idempotency_key, trace_id, started_at, reattached, step)
       VALUES (${`${a.commandId}:${a.attemptNumber}`}, ${a.commandId}, ${a.attemptNumber}, ${a.workflowId}, ${a.workflowRunId}, ${a.activityId}, 'running',
@@ -91,9 +96,9 @@ export class AttemptProjection {
     return { idempotencyKey: previous.idempotencyKey, usageRecorded: false };
   }
 
-  /** Raw, like started(): the ORM's update compiled its query on every attempt (bench/README.md). */
+  /** One statement, like started(): the ORM's update compiled its query on every attempt (bench/README.md). */
   async succeeded(a: AttemptSuccess): Promise<void> {
-    await this.finish(a, Prisma.sql`
+    await this.finish(a, sql`
       UPDATE runtime_command_attempts
          SET status = 'succeeded', error_class = NULL, error_message = NULL, provider = ${a.provider}, model = ${a.model},
              gateway_run_id = ${a.gatewayRunId}, tokens_in = ${a.tokensIn}, tokens_out = ${a.tokensOut},
@@ -104,16 +109,16 @@ export class AttemptProjection {
   }
 
   async failed(a: AttemptFailure): Promise<void> {
-    await this.finish(a, Prisma.sql`
+    await this.finish(a, sql`
       UPDATE runtime_command_attempts
          SET status = 'failed', error_class = ${a.errorClass}, error_message = ${a.errorMessage}, finished_at = ${a.finishedAt}, duration_ms = ${a.durationMs}
        WHERE command_id = ${a.commandId} AND attempt_number = ${a.attemptNumber}`);
   }
 
   /** A missing row is an error the activity retries (its start is written first, so it is a bug or a race with a purge). */
-  private async finish(a: AttemptKey, update: Prisma.Sql): Promise<void> {
-    const rows = await this.prisma.$executeRaw(update);
-    if (rows !== 1) throw new Error(`attempt ${a.attemptNumber} of command ${a.commandId} not found: its outcome was not recorded`);
+  private async finish(a: AttemptKey, update: SqlStatement): Promise<void> {
+    const { rowCount } = await this.db.query(update);
+    if (rowCount !== 1) throw new Error(`attempt ${a.attemptNumber} of command ${a.commandId} not found: its outcome was not recorded`);
   }
 }
 

@@ -1,4 +1,5 @@
-import { Prisma, type PrismaClient } from '../../persistence/prisma-client';
+import type { PrismaClient } from '../../persistence/prisma-client';
+import { sql, type SqlPool } from '../../persistence/sql';
 import type { FailureClass } from '../../runtime/failures';
 
 export interface RunRef {
@@ -34,6 +35,8 @@ export class CommandProjection {
    */
   constructor(
     private readonly prisma: PrismaClient,
+    /** The hot-path pool: run start and outcome run once per command. */
+    private readonly db: SqlPool,
     private readonly shadowMode: () => boolean = () => false,
   ) {}
 
@@ -53,7 +56,7 @@ export class CommandProjection {
    * an API whose own mark was lost), so the API's start sweep leaves it alone.
    */
   async runStarted(r: RunStarted): Promise<void> {
-    await this.prisma.$executeRaw(Prisma.sql`
+    await this.db.query(sql`
       WITH run AS (
         INSERT INTO runtime_workflow_runs (id, command_id, workflow_id, run_id, workflow_type, task_queue, status, trace_id, started_at, replay_id)
         VALUES (${r.runId}, ${r.commandId}, ${r.workflowId}, ${r.runId}, ${r.workflowType}, ${r.taskQueue}, 'running', ${r.traceId}, now(), ${r.replayId ?? null})
@@ -73,7 +76,7 @@ export class CommandProjection {
     const output = succeeded && o.output !== undefined ? JSON.stringify(o.output) : null;
     const errorClass = succeeded ? null : o.errorClass;
     const errorMessage = succeeded ? null : o.errorMessage;
-    const [written] = await this.prisma.$queryRaw<{ commands: number; runs: number }[]>(Prisma.sql`
+    const { rows: [written] } = await this.db.query<{ commands: number; runs: number }>(sql`
       WITH totals AS (
         SELECT count(*)::int AS attempts,
                COALESCE(SUM(tokens_in), 0)::int AS tokens_in, COALESCE(SUM(tokens_out), 0)::int AS tokens_out,

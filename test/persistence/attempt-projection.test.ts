@@ -1,22 +1,28 @@
 import assert from 'node:assert/strict';
 import { AttemptProjection } from '../../activities/projections/attempt-projection';
+import { createSqlPool } from '../../persistence/sql';
 import { createTestDatabase, type TestDatabase } from '../support/database-fixture';
 
 /** The hand-over of a gateway run between attempts, on a real PostgreSQL. */
 describe('attempt projection: a lost answer hands its gateway run to the next attempt', function () {
   let db: TestDatabase;
   let attempts: AttemptProjection;
+  let sqlPool: ReturnType<typeof createSqlPool>;
   const start = (commandId: string, attemptNumber: number, idempotencyKey: string) =>
     attempts.started({ commandId, attemptNumber, workflowId: `command-${commandId}`, workflowRunId: 'run', activityId: '1', idempotencyKey, traceId: 't', startedAt: new Date(), reattached: false, provider: 'gemini-standin', model: 'gemini-2.5-flash', step: null });
 
   before(async () => {
     db = await createTestDatabase();
-    attempts = new AttemptProjection(db.prisma);
+    sqlPool = createSqlPool(db.url, () => undefined);
+    attempts = new AttemptProjection(db.prisma, sqlPool);
     for (const id of ['running', 'succeeded', 'failed']) {
       await db.prisma.runtimeCommand.create({ data: { id, requestHash: 'h', agentFamily: 'research', action: 'investigate', input: {}, policyProfile: 'standard_async', traceId: 't', workflowId: `command-${id}` } });
     }
   });
-  after(() => db?.drop());
+  after(async () => {
+    await sqlPool?.end();
+    await db?.drop();
+  });
 
   it('a predecessor still running is closed as a timeout; its key goes on, its usage is not yet counted', async () => {
     await start('running', 1, 'key-running-1');

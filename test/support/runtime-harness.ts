@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../../infra/logger';
 import { createMetricsRegistry } from '../../infra/metrics';
 import type { Registry } from 'prom-client';
 import type { PrismaClient } from '../../persistence/prisma-client';
+import { createSqlPool } from '../../persistence/sql';
 import { parseConfig } from '../../runtime/config/load';
 import type { RuntimeConfig } from '../../runtime/config/schema';
 import { createRuntimeWorker, WORKFLOWS_PATH } from '../../workers/create-worker';
@@ -124,6 +125,8 @@ async function startHarness(): Promise<RuntimeHarness> {
   await gatewayClient.connect();
   cleanups.push(() => gatewayClient.close());
 
+  const sqlPool = createSqlPool(db.url, (err) => logger.warn('database connection dropped', { error: err.message }));
+  cleanups.push(() => sqlPool.end());
   const worker: Worker = await createRuntimeWorker({
     connection: temporal.nativeConnection,
     namespace: temporal.namespace ?? 'default',
@@ -131,6 +134,7 @@ async function startHarness(): Promise<RuntimeHarness> {
     maxConcurrency: config.RUNTIME_MAX_CONCURRENCY,
     workflowBundle,
     prisma: db.prisma,
+    sqlPool,
     gateway: gatewayClient,
     events,
     metrics,
