@@ -5,6 +5,7 @@ import type { EventPublisher } from '../infra/events/redis-event-publisher';
 import type { EventReader } from '../infra/events/redis-event-reader';
 import type { Logger } from '../infra/logger';
 import type { PrismaClient } from '../persistence/prisma-client';
+import type { SqlPool } from '../persistence/sql';
 import type { RuntimeConfig } from '../runtime/config/schema';
 import { DeadLetterService } from './dead-letter-service';
 import { registerProjectionMetrics } from './metrics/projection-metrics';
@@ -38,6 +39,8 @@ import { adminApiKeyRoutes } from './routes/admin-api-keys';
 export interface AppDeps {
   config: RuntimeConfig;
   prisma: PrismaClient;
+  /** node-postgres pool for the statements every submission runs (persistence/sql.ts). */
+  sqlPool: SqlPool;
   temporal: Client;
   logger: Logger;
   events: EventPublisher;
@@ -89,6 +92,7 @@ export function createApp(deps: AppDeps): RuntimeApp {
   });
   const dispatcher = new CommandDispatcher({
     prisma: deps.prisma,
+    sqlPool: deps.sqlPool,
     starter,
     startWaitMs: deps.config.RUNTIME_START_WAIT_MS,
     defaultProfile: deps.config.RUNTIME_POLICY_PROFILE_DEFAULT,

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { commandEvent } from '../infra/events/command-event';
 import type { EventPublisher } from '../infra/events/redis-event-publisher';
 import type { Logger } from '../infra/logger';
-import { Prisma, type PrismaClient, type RuntimeCommand } from '../persistence/prisma-client';
+import type { PrismaClient, RuntimeCommand } from '../persistence/prisma-client';
+import type { SqlPool } from '../persistence/sql';
+import { insertCommand } from './command-insert';
 import { workflowIdForCommand, type CommandEnvelope } from '../runtime/command';
 import type { PolicyProfileName } from '../runtime/policy/profiles';
 import { ApiError } from './errors';
@@ -29,6 +31,8 @@ export interface SubmitResult {
 
 export interface DispatcherDeps {
   prisma: PrismaClient;
+  /** node-postgres pool for the submission's insert (api/command-insert.ts). */
+  sqlPool: SqlPool;
   starter: WorkflowStarter;
   /** RUNTIME_START_WAIT_MS: how long a submission waits for its workflow start before answering anyway. */
   startWaitMs: number;
@@ -53,36 +57,30 @@ export class CommandDispatcher {
     // The tenant is part of the request, so another tenant's repeat of a key is a conflict, never
     // its command; left out when none, so hashes of commands from before tenants still match.
     const hash = requestHash({ ...req.envelope, policyProfile, replayOf: req.replayOfCommandId ?? null, ...(req.ownerTenant ? { tenant: req.ownerTenant } : {}) });
-    // The insert claims the key; a repeat finds it taken (P2002) and reads the first request's row.
-    // Insert first, since most keyed submissions are new: one round trip instead of two.
+    // The insert claims the key; a repeat (or the loser of two racing requests) finds it taken
+    // and answers with the first request's row. Insert first, since most keyed submissions are
+    // new: one round trip instead of two.
     const commandId = randomUUID();
-    let command: RuntimeCommand;
-    try {
-      command = await this.deps.prisma.runtimeCommand.create({
-        data: {
-          id: commandId,
-          idempotencyKey: req.idempotencyKey ?? null,
-          requestHash: hash,
-          agentFamily: req.envelope.agentFamily,
-          action: req.envelope.action,
-          input: req.envelope.input as Prisma.InputJsonObject,
-          policyProfile,
-          traceId: req.traceId,
-          workflowId: workflowIdForCommand(commandId),
-          status: 'accepted',
-          shadow: this.deps.shadow,
-          replayOfCommandId: req.replayOfCommandId ?? null,
-          ownerTenant: req.ownerTenant,
-          submittedBy: req.submittedBy,
-        },
-      });
-    } catch (err) {
-      // A repeat, or two requests with one key racing: answered like the first request.
-      if (req.idempotencyKey && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const winner = await this.deps.prisma.runtimeCommand.findUniqueOrThrow({ where: { idempotencyKey: req.idempotencyKey } });
-        return this.repeat(winner, hash, req.ownerTenant);
-      }
-      throw err;
+    const command = await insertCommand(this.deps.sqlPool, {
+      id: commandId,
+      idempotencyKey: req.idempotencyKey ?? null,
+      requestHash: hash,
+      agentFamily: req.envelope.agentFamily,
+      action: req.envelope.action,
+      input: req.envelope.input,
+      policyProfile,
+      traceId: req.traceId,
+      workflowId: workflowIdForCommand(commandId),
+      shadow: this.deps.shadow,
+      replayOfCommandId: req.replayOfCommandId ?? null,
+      ownerTenant: req.ownerTenant,
+      submittedBy: req.submittedBy,
+    });
+    if (!command) {
+      // ON CONFLICT saw a row its statement's snapshot may not show yet (a racing request that
+      // committed meanwhile), so the winner is read by a statement of its own.
+      const winner = await this.deps.prisma.runtimeCommand.findUniqueOrThrow({ where: { idempotencyKey: req.idempotencyKey! } });
+      return this.repeat(winner, hash, req.ownerTenant);
     }
     // Before the start, so it precedes every event the workflow publishes.
     await this.deps.events.publish(

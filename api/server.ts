@@ -6,6 +6,7 @@ import { createMetricsRegistry } from '../infra/metrics';
 import { createLogger } from '../infra/logger';
 import { createRedis } from '../infra/redis';
 import { createPrismaClient } from '../persistence/prisma-client';
+import { createSqlPool } from '../persistence/sql';
 import { createApp } from './app';
 
 /** API composition root: the only place the API opens connections. */
@@ -13,12 +14,13 @@ async function main(): Promise<void> {
   const logger = createLogger('api');
   const config = loadConfigOrExit(logger);
   const prisma = createPrismaClient(config.DATABASE_URL);
+  const sqlPool = createSqlPool(config.DATABASE_URL, (err) => logger.warn('database connection dropped', { error: err.message }));
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const metrics = createMetricsRegistry('api');
   const events = createEventPublisher(config, logger, metrics);
   const redis = createRedis(config.REDIS_URL, logger, 'rate-limits');
-  const app = createApp({ config, prisma, temporal, logger, events, openEventReader: eventReaderFactory(config, logger), metrics, redis });
+  const app = createApp({ config, prisma, sqlPool, temporal, logger, events, openEventReader: eventReaderFactory(config, logger), metrics, redis });
 
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.API_PORT, config.API_HOST, () => resolve(s));
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.on('close', () => resolve()));
     await app.starter.drain(10_000);
-    await Promise.allSettled([events.close(), prisma.$disconnect(), connection.close(), redis.quit()]);
+    await Promise.allSettled([events.close(), prisma.$disconnect(), sqlPool.end(), connection.close(), redis.quit()]);
     logger.info('api stopped');
     process.exit(0);
   };

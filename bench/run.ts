@@ -116,7 +116,7 @@ async function startRuntime(kind: 'instant' | 'real', env: NodeJS.ProcessEnv, ta
   const workerEntry = kind === 'instant' ? dist_('bench/instant-worker.js') : dist_('workers/main.js');
   // BENCH_CPU_PROF_DIR: V8 CPU profiles of the runtime worker (main and workflow threads) and API, written on exit.
   const prof = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-  const worker = startChild(`worker-${tag}`, node, [...prof, ...(process.env.XP_WORKER_FLAGS ? process.env.XP_WORKER_FLAGS.split(" ") : []), workerEntry], { ...env, RUNTIME_BENCHMARK: "1" }, path.join(workDir, `worker-${tag}.log`));
+  const worker = startChild(`worker-${tag}`, node, [...prof, workerEntry], { ...env, RUNTIME_BENCHMARK: '1' }, path.join(workDir, `worker-${tag}.log`));
   const api = startChild(`api-${tag}`, node, [...prof, dist_('api/server.js')], { ...env, API_PORT: String(apiPort) }, path.join(workDir, `api-${tag}.log`));
   await Promise.all([worker.waitFor(/"worker running"/, 90_000), api.waitFor(/"api listening"/, 60_000)]);
   return { worker, api, apiUrl: `http://127.0.0.1:${apiPort}` };

@@ -82,7 +82,12 @@ export class RedisEventPublisher implements EventPublisher {
   }
 
   private drain(): Promise<void> {
-    this.draining ??= this.drainPending().finally(() => (this.draining = undefined));
+    this.draining ??= this.drainPending().finally(() => {
+      this.draining = undefined;
+      // A caller whose event went out may publish again before this drain has ended: its event
+      // joined the queue behind a loop that had already finished, so it needs a drain of its own.
+      if (this.pending.length > 0 && this.degradedSince === undefined) void this.drain();
+    });
     return this.draining;
   }
 
@@ -115,7 +120,12 @@ export class RedisEventPublisher implements EventPublisher {
         else this.metrics?.duplicates.inc();
         sent++;
       }
-      for (const done of this.pending.splice(0, sent)) done.settle();
+      // By identity: a full buffer may have dropped some of the batch from the front meanwhile.
+      for (const done of batch.slice(0, sent)) {
+        const at = this.pending.indexOf(done);
+        if (at >= 0) this.pending.splice(at, 1);
+        done.settle();
+      }
       this.metrics?.buffered.set(this.pending.length);
       if (sent < batch.length) {
         this.buffered(results[sent]?.[0] ?? new Error('no reply from Redis'));

@@ -99,6 +99,33 @@ describe('lifecycle events: Redis stream and SSE', function () {
     }
   });
 
+  it('writes each awaited publish before it resolves, back to back and in batches, in order', async () => {
+    const config = parseConfig({ REDIS_KEY_PREFIX: h.redisPrefix });
+    const publisher = createEventPublisher(config, h.logger);
+    const redis = new Redis(config.REDIS_URL);
+    try {
+      const ref = { commandId: `batch-${Date.now()}`, workflowId: 'wf', traceId: 't' };
+      const mine = async () => (await redis.xrange(`${h.redisPrefix}events`, '-', '+')).filter(([, fields]) => fields.join(' ').includes(ref.commandId));
+      const event = (n: number) => commandEvent('attempt.started', ref, { fact: n, data: { n } });
+      // The first publish may find the publisher still connecting (then it is buffered, not written).
+      await publisher.publish(event(0));
+      await until('the first event written', async () => (await mine()).length === 1);
+      // Back to back: each publish starts while the drain that wrote the previous one is ending.
+      for (let i = 1; i <= 5; i++) {
+        await publisher.publish(event(i));
+        assert.equal((await mine()).length, i + 1, `event ${i} written when its publish resolved`);
+      }
+      // Many at once go out in pipelined batches, each caller answered when its own is written.
+      const many = Array.from({ length: 150 }, (_, i) => 100 + i);
+      await Promise.all(many.map((n) => publisher.publish(event(n))));
+      const order = (await mine()).map(([, fields]) => (JSON.parse(fields[fields.indexOf('event') + 1]!) as { data: { n: number } }).data.n);
+      assert.deepEqual(order, [0, 1, 2, 3, 4, 5, ...many]);
+    } finally {
+      await publisher.close();
+      redis.disconnect();
+    }
+  });
+
   it('validates filters and Last-Event-ID, and answers 503 when SSE is switched off', async () => {
     const bad = await request(h.apiUrl, 'GET', '/admin/runtime/events?type=command.exploded');
     assert.equal(bad.status, 400);

@@ -112,7 +112,7 @@ describe('OpenAPI document (generated from the validators)', function () {
   it('is OpenAPI 3.1 and documents every route the app serves, and nothing it does not', () => {
     assert.equal(doc.openapi, '3.1.0');
     const config = parseConfig({ DATABASE_URL: h.databaseUrl, REDIS_KEY_PREFIX: h.redisPrefix });
-    const app = createApp({ config, prisma: h.prisma, temporal: h.client, logger: h.logger, events: h.events, openEventReader: eventReaderFactory(config, h.logger), metrics: createMetricsRegistry('openapi-test', false), redis: h.redis });
+    const app = createApp({ config, prisma: h.prisma, sqlPool: h.sqlPool, temporal: h.client, logger: h.logger, events: h.events, openEventReader: eventReaderFactory(config, h.logger), metrics: createMetricsRegistry('openapi-test', false), redis: h.redis });
     const served = appRoutes(app as unknown as { router: { stack: Layer[] } }).filter((r) => !r.startsWith('GET /docs/'));
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
     assert.deepEqual(documented, served);

@@ -1,3 +1,4 @@
+import { createSqlPool, type SqlPool } from '../../persistence/sql';
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -98,6 +99,7 @@ describe('service levels and alerts over a hand-computed window', function () {
   const registry = createMetricsRegistry('slo-test', false);
   let events: EventPublisher;
   let prefix: string;
+  let sqlPool: SqlPool | undefined;
 
   before(async function () {
     this.timeout(240_000);
@@ -115,7 +117,8 @@ describe('service levels and alerts over a hand-computed window', function () {
       ...TEST_AUTH_ENV,
     });
     events = createEventPublisher(config, h.logger);
-    app = createApp({ config, prisma: db.prisma, temporal: h.client, logger: h.logger, events, openEventReader: eventReaderFactory(config, h.logger), metrics: registry, redis: h.redis });
+    sqlPool = createSqlPool(db.url, () => undefined);
+    app = createApp({ config, prisma: db.prisma, sqlPool, temporal: h.client, logger: h.logger, events, openEventReader: eventReaderFactory(config, h.logger), metrics: registry, redis: h.redis });
     server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -126,6 +129,7 @@ describe('service levels and alerts over a hand-computed window', function () {
     server?.close();
     server?.closeAllConnections();
     await events?.close();
+    await sqlPool?.end();
     await db?.drop();
   });
 

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../../infra/logger';
 import { createMetricsRegistry } from '../../infra/metrics';
 import type { Registry } from 'prom-client';
 import type { PrismaClient } from '../../persistence/prisma-client';
-import { createSqlPool } from '../../persistence/sql';
+import { createSqlPool, type SqlPool } from '../../persistence/sql';
 import { parseConfig } from '../../runtime/config/load';
 import type { RuntimeConfig } from '../../runtime/config/schema';
 import { createRuntimeWorker, WORKFLOWS_PATH } from '../../workers/create-worker';
@@ -32,6 +32,7 @@ import { TEST_AUTH_ENV } from './auth';
 export interface RuntimeHarness {
   config: RuntimeConfig;
   prisma: PrismaClient;
+  sqlPool: SqlPool;
   databaseUrl: string;
   temporal: TestWorkflowEnvironment;
   client: Client;
@@ -152,7 +153,7 @@ async function startHarness(): Promise<RuntimeHarness> {
     const apiConfig = parseConfig({ ...baseEnv, ...overrides });
     // An extra API with its own REDIS_URL gets a connection of its own (the abuse tests point one at nothing).
     const apiRedis = overrides.REDIS_URL ? createRedis(apiConfig.REDIS_URL, logger, 'test-rate-limits-extra') : redis;
-    const app = createApp({ config: apiConfig, prisma: db.prisma, temporal: client, logger, events, openEventReader: eventReaderFactory(apiConfig, logger), metrics: apiMetrics, redis: apiRedis });
+    const app = createApp({ config: apiConfig, prisma: db.prisma, sqlPool, temporal: client, logger, events, openEventReader: eventReaderFactory(apiConfig, logger), metrics: apiMetrics, redis: apiRedis });
     const api = { ...(await listen(app)), metrics: apiMetrics };
     cleanups.push(() => api.close());
     if (apiRedis !== redis) cleanups.push(async () => apiRedis.disconnect());
@@ -163,6 +164,7 @@ async function startHarness(): Promise<RuntimeHarness> {
   return {
     config,
     prisma: db.prisma,
+    sqlPool,
     databaseUrl: db.url,
     temporal,
     client,
