@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 
@@ -10,15 +12,21 @@ export interface RuntimeWorkerOptions extends ActivityDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-/** The workflow entry every worker bundles; compiled JavaScript, so no TS loader is involved. */
+/** The workflow entry the build bundles; compiled JavaScript, so no TS loader is involved. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
+/** The bundle scripts/bundle-workflows.ts writes at build time, next to the compiled code it bundles. */
+export const WORKFLOW_BUNDLE_PATH = path.join(__dirname, '..', 'workflow-bundle.js');
+
 export async function createRuntimeWorker(opts: RuntimeWorkerOptions): Promise<Worker> {
+  if (!opts.workflowBundle && !existsSync(WORKFLOW_BUNDLE_PATH)) {
+    throw new Error(`workflow bundle ${WORKFLOW_BUNDLE_PATH} is missing: build with 'npm run build' (scripts/build.sh bundles the workflows)`);
+  }
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: opts.workflowBundle ?? { codePath: WORKFLOW_BUNDLE_PATH },
     activities: createActivities(opts),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrency,
     // Each cached workflow holds a sandbox (~2.7 MB here, bench/README.md); the cap bounds the
