@@ -77,8 +77,8 @@ export class CommandDispatcher {
       submittedBy: req.submittedBy,
     });
     if (!command) {
-      // ON CONFLICT saw a row its statement's snapshot may not show yet (a racing request that
-      // committed meanwhile), so the winner is read by a statement of its own.
+      // DO NOTHING returns no row. The winner may have committed after the insert's snapshot
+      // was taken (two racing requests), so it is read by a statement of its own.
       const winner = await this.deps.prisma.runtimeCommand.findUniqueOrThrow({ where: { idempotencyKey: req.idempotencyKey! } });
       return this.repeat(winner, hash, req.ownerTenant);
     }
