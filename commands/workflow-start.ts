@@ -1,5 +1,6 @@
 import type { PrismaClient, RuntimeCommand } from '../persistence/prisma-client';
 import { modelChainFor, type AgentFamily } from '../runtime/agents/registry';
+import { WORKFLOW_CODE_REVISION } from '../runtime/code-revision';
 import { AGENT_COMMAND_WORKFLOW_TYPE, type AgentCommandWorkflowInput } from '../runtime/command';
 import type { RuntimeConfig } from '../runtime/config/schema';
 import type { PipelineWorkflowInput } from '../runtime/pipelines/contract';
@@ -52,6 +53,7 @@ export async function workflowStartFor(
     policy: await policyForCommand(prisma, command, deadLetterThreshold),
     models: modelChainFor(agentFamily),
     ...(restart ? { attemptBase: restart.attemptBase, replayId: restart.replayId } : {}),
+    codeRevision: WORKFLOW_CODE_REVISION,
   };
   if (route.workflowType === AGENT_COMMAND_WORKFLOW_TYPE) return { workflowType: route.workflowType, args };
 

@@ -54,6 +54,11 @@ export interface AgentCommandWorkflowInput {
   replayId?: string;
   /** Model refs attempts may use, in order (provider fallback). Absent in runs started before it: the executor's default model only. */
   models?: string[];
+  /**
+   * The workflow code revision the run was started for (workflows/code-revision.ts). Absent in runs
+   * started before revisions existed: those ask patched() where they always did.
+   */
+  codeRevision?: number;
 }
 
 /** Workflow ids are derived, so a command maps to exactly one workflow id for its whole life. */

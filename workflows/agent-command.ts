@@ -3,6 +3,7 @@ import type { AgentCommandWorkflowInput } from '../runtime/command';
 import { getPolicyProfile, type PolicyProfile } from '../runtime/policy/profiles';
 import { RUNTIME_STATUS } from '../runtime/search-attributes';
 import { runAgentRounds, type AttemptLedger } from './agent-rounds';
+import { codeRevisionOf } from './code-revision';
 import { closeFailed, closeSucceeded } from './command-closing';
 import { DeadLetterParking, setRuntimeStatus } from './dead-letter-parking';
 import { projections } from './projection-activities';
@@ -30,10 +31,11 @@ export async function agentCommandWorkflow(command: AgentCommandWorkflowInput): 
   const policy: PolicyProfile = command.policy ?? getPolicyProfile(command.policyProfile);
   let input = command.input;
   const ledger: AttemptLedger = { lastAttempt: command.attemptBase ?? 0, roundStart: command.attemptBase ?? 0, costUsd: 0 };
-  const parking = new DeadLetterParking(run, policy);
+  const revision = codeRevisionOf(command);
+  const parking = new DeadLetterParking(run, policy, revision);
 
-  setRuntimeStatus(RUNTIME_STATUS.running);
-  await projections().recordRunStarted({ ...run, workflowType: info.workflowType, taskQueue: info.taskQueue, ...(command.replayId ? { replayId: command.replayId } : {}) });
+  if (revision.statusOnPlainPath) setRuntimeStatus(RUNTIME_STATUS.running);
+  await projections(revision).recordRunStarted({ ...run, workflowType: info.workflowType, taskQueue: info.taskQueue, ...(command.replayId ? { replayId: command.replayId } : {}) });
   let replayed = command.replayId !== undefined;
 
   for (;;) {
@@ -42,12 +44,13 @@ export async function agentCommandWorkflow(command: AgentCommandWorkflowInput): 
       policy,
       command.models ?? [],
       ledger,
+      revision,
     );
     if (outcome.ok) {
-      await closeSucceeded(run, outcome.attempt.output, outcome.attempt, replayed);
+      await closeSucceeded(run, outcome.attempt.output, outcome.attempt, replayed, revision);
       return { commandId: command.commandId, status: 'succeeded', output: outcome.attempt.output, attempts: ledger.lastAttempt };
     }
-    if (outcome.decision.action === 'fail') return closeFailed(run, outcome.errorClass, outcome.message);
+    if (outcome.decision.action === 'fail') return closeFailed(run, outcome.errorClass, outcome.message, revision);
 
     const parked = await parking.park({ errorClass: outcome.errorClass, message: outcome.message, reason: outcome.decision.reason }, ledger.lastAttempt, input);
     if (parked.kind === 'closed') return { commandId: command.commandId, status: parked.status, attempts: ledger.lastAttempt };

@@ -1,10 +1,11 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import type { RuntimeActivities } from '../activities';
 import type { AgentAttemptResult, AttemptFailureDetails, ExecuteAgentAttemptInput } from '../activities/execute-agent';
 import { isFailureClass, type FailureClass } from '../runtime/failures';
 import { activityOptionsFor } from '../runtime/policy/activity-options';
 import { evaluatePolicy, type PolicyDecision } from '../runtime/policy/evaluator';
 import type { PolicyProfile } from '../runtime/policy/profiles';
+import type { CodeRevision } from './code-revision';
 import { PATCHES } from './patches';
 
 /** What one command has consumed so far; the rounds advance it, the caller keeps it across steps and replays. */
@@ -31,8 +32,8 @@ export type AgentCall = Omit<ExecuteAgentAttemptInput, 'attemptBase' | 'model' |
  * Every attempt carries the budget left, so the executor refuses one whose worst case would cross
  * the cap before it reaches the gateway.
  */
-export async function runAgentRounds(call: AgentCall, policy: PolicyProfile, models: readonly string[], ledger: AttemptLedger): Promise<RoundOutcome> {
-  const chainAware = patched(PATCHES.PROVIDER_FALLBACK);
+export async function runAgentRounds(call: AgentCall, policy: PolicyProfile, models: readonly string[], ledger: AttemptLedger, revision: CodeRevision): Promise<RoundOutcome> {
+  const chainAware = revision.has(PATCHES.PROVIDER_FALLBACK);
   const fallbackOn = chainAware && policy.providerFallback?.enabled === true;
   let modelIndex = 0;
   const fallbacksLeft = () => (fallbackOn ? Math.max(0, models.length - 1 - modelIndex) : 0);
@@ -72,7 +73,7 @@ export async function runAgentRounds(call: AgentCall, policy: PolicyProfile, mod
       attemptsOnModel += ledger.lastAttempt - before;
       ledger.costUsd += failure.costUsd;
       lastFailure = failure;
-      if (!patched(PATCHES.DEAD_LETTERS)) {
+      if (!revision.has(PATCHES.DEAD_LETTERS)) {
         // Before dead letters existed a failed round failed the command.
         return { ok: false, ...failure, decision: { action: 'fail', reason: 'recorded before dead letters' } };
       }

@@ -5,6 +5,7 @@ import { DISCARD_SIGNAL, REPLAY_SIGNAL } from '../runtime/workflow-messages';
 import { deadLetterSignalSchemas } from './signal-schemas';
 import type { FailureClass } from '../runtime/failures';
 import type { PolicyProfile } from '../runtime/policy/profiles';
+import type { CodeRevision } from './code-revision';
 import { COMMAND_SETTLED_SIGNAL } from '../runtime/schedules';
 import { RUNTIME_STATUS, SEARCH_ATTRIBUTES } from '../runtime/search-attributes';
 import { projections } from './projection-activities';
@@ -36,6 +37,7 @@ export class DeadLetterParking {
   constructor(
     private readonly run: RunRef,
     private readonly policy: PolicyProfile,
+    private readonly revision: CodeRevision,
   ) {
     setHandler(replaySignal, (payload) => {
       const parsed = deadLetterSignalSchemas().replaySignalSchema.safeParse(payload);
@@ -59,7 +61,7 @@ export class DeadLetterParking {
   /** Parks the command as a dead letter and returns once an admin replayed or discarded it, or it expired. */
   async park(failure: { errorClass: FailureClass; message: string; reason: string }, attempts: number, input: Record<string, unknown>): Promise<ParkingOutcome> {
     const { run, policy } = this;
-    await projections().recordDeadLetter({ ...run, errorClass: failure.errorClass, errorMessage: `${failure.message} (${failure.reason})`, attempts, replayableForMs: policy.deadLetter.replayableForMs });
+    await projections(this.revision).recordDeadLetter({ ...run, errorClass: failure.errorClass, errorMessage: `${failure.message} (${failure.reason})`, attempts, replayableForMs: policy.deadLetter.replayableForMs });
     upsertSearchAttributes([
       { key: SEARCH_ATTRIBUTES.RuntimeStatus, value: RUNTIME_STATUS.deadLettered },
       { key: SEARCH_ATTRIBUTES.FailureClass, value: failure.errorClass },
@@ -69,11 +71,11 @@ export class DeadLetterParking {
 
     const resolution = await this.waitForResolution(input);
     if (resolution.kind === 'expired') {
-      await projections().recordDeadLetterExpired(run);
+      await projections(this.revision).recordDeadLetterExpired(run);
       return { kind: 'closed', status: 'dead_lettered' };
     }
     if (resolution.kind === 'discard') {
-      await projections().recordDeadLetterDiscarded({ ...run, actor: resolution.discard.actor, reason: resolution.discard.reason });
+      await projections(this.revision).recordDeadLetterDiscarded({ ...run, actor: resolution.discard.actor, reason: resolution.discard.reason });
       setRuntimeStatus(RUNTIME_STATUS.discarded);
       return { kind: 'closed', status: 'discarded' };
     }
@@ -109,7 +111,7 @@ export class DeadLetterParking {
         if (this.discardRequest) return { kind: 'discard', discard: this.discardRequest };
         const next = this.queuedReplays.shift()!;
         const replay = { ...next, replayId: next.replayId ?? uuid4() };
-        const verdict = await projections().recordReplayRequested({ ...run, replayId: replay.replayId, actor: replay.actor, reason: replay.reason, inputPatch: replay.inputPatch, input });
+        const verdict = await projections(this.revision).recordReplayRequested({ ...run, replayId: replay.replayId, actor: replay.actor, reason: replay.reason, inputPatch: replay.inputPatch, input });
         if (!verdict.accepted) {
           log.warn('replay refused', { ...run, replayId: replay.replayId, reason: verdict.reason });
           continue;
@@ -126,6 +128,6 @@ export class DeadLetterParking {
 
   private async flushStrayReplays(why: string): Promise<void> {
     if (this.strayReplays.length === 0) return;
-    await projections().recordReplaysIgnored({ ...this.run, replays: this.strayReplays.splice(0), why });
+    await projections(this.revision).recordReplaysIgnored({ ...this.run, replays: this.strayReplays.splice(0), why });
   }
 }

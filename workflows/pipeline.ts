@@ -12,6 +12,7 @@ import { getPolicyProfile, type PolicyProfile } from '../runtime/policy/profiles
 import { RUNTIME_STATUS } from '../runtime/search-attributes';
 import type { AgentCommandWorkflowResult } from './agent-command';
 import { runAgentRounds, type AttemptLedger } from './agent-rounds';
+import { codeRevisionOf } from './code-revision';
 import { closeFailed, closeSucceeded } from './command-closing';
 import { DeadLetterParking, setRuntimeStatus } from './dead-letter-parking';
 import { approvalSignalSchema } from './signal-schemas';
@@ -39,7 +40,8 @@ export async function pipelineWorkflow(command: PipelineWorkflowInput): Promise<
   const resume = command.resume;
   const base = command.attemptBase ?? 0;
   const ledger: AttemptLedger = resume ? { lastAttempt: resume.lastAttempt, roundStart: resume.roundStart, costUsd: resume.costUsd } : { lastAttempt: base, roundStart: base, costUsd: 0 };
-  const parking = new DeadLetterParking(run, policy);
+  const revision = codeRevisionOf(command);
+  const parking = new DeadLetterParking(run, policy, revision);
   const approvals = new Map<string, ApprovalSignal>();
   const state: PipelineState = { pipeline: command.pipeline.name, status: 'running', currentStep: null, steps: {}, costUsd: ledger.costUsd, memory: resume?.memory ?? null };
   for (const step of command.pipeline.steps) for (const s of step.kind === 'parallel' ? [step, ...step.steps] : [step]) state.steps[s.id] = { status: 'pending', attempts: 0, costUsd: 0 };
@@ -59,11 +61,11 @@ export async function pipelineWorkflow(command: PipelineWorkflowInput): Promise<
   const transition = async (step: string, status: StepStatus, detail?: Record<string, unknown>) => {
     if (step in state.steps) state.steps[step]!.status = status as never;
     state.currentStep = status === 'running' || status === 'waiting_approval' ? step : null;
-    await projections().recordStepTransition({ ...run, seq: seq++, step, status, ...(detail ? { detail } : {}) });
+    await projections(revision).recordStepTransition({ ...run, seq: seq++, step, status, ...(detail ? { detail } : {}) });
   };
 
-  setRuntimeStatus(RUNTIME_STATUS.running);
-  await projections().recordRunStarted({ ...run, workflowType: info.workflowType, taskQueue: info.taskQueue, ...(command.replayId ? { replayId: command.replayId } : {}) });
+  if (revision.statusOnPlainPath) setRuntimeStatus(RUNTIME_STATUS.running);
+  await projections(revision).recordRunStarted({ ...run, workflowType: info.workflowType, taskQueue: info.taskQueue, ...(command.replayId ? { replayId: command.replayId } : {}) });
   let replayed = resume?.replayed ?? command.replayId !== undefined;
   let input = command.input;
   const done = new Set(resume?.completedSteps ?? []);
@@ -81,7 +83,7 @@ export async function pipelineWorkflow(command: PipelineWorkflowInput): Promise<
     const now = workflowInfo();
     if (i > firstOpen && (now.historyLength >= command.continueAsNewAfterEvents || now.continueAsNewSuggested)) {
       // Between steps only: the next run starts at this step from the memory reference.
-      await projections().recordRunContinued({ ...run, historyLength: now.historyLength });
+      await projections(revision).recordRunContinued({ ...run, historyLength: now.historyLength });
       const { replayId: _replayId, ...rest } = command;
       return continueAsNew<typeof pipelineWorkflow>({ ...rest, resume: { memory, completedSteps: [...done], lastAttempt: ledger.lastAttempt, roundStart: ledger.roundStart, costUsd: ledger.costUsd, replayed } });
     }
@@ -97,7 +99,7 @@ export async function pipelineWorkflow(command: PipelineWorkflowInput): Promise<
     }
     if (result.decision.action === 'fail') {
       state.status = 'failed';
-      return closeFailed(run, result.errorClass, result.message);
+      return closeFailed(run, result.errorClass, result.message, revision);
     }
     state.status = 'dead_lettered';
     const parked = await parking.park({ errorClass: result.errorClass, message: result.message, reason: result.decision.reason }, ledger.lastAttempt, input);
@@ -119,7 +121,7 @@ export async function pipelineWorkflow(command: PipelineWorkflowInput): Promise<
   }
 
   state.status = 'succeeded';
-  await closeSucceeded(run, lastOutput, { attemptNumber: ledger.lastAttempt, durationMs: lastAttempt?.durationMs ?? 0 }, replayed);
+  await closeSucceeded(run, lastOutput, { attemptNumber: ledger.lastAttempt, durationMs: lastAttempt?.durationMs ?? 0 }, replayed, revision);
   return { commandId: command.commandId, status: 'succeeded', output: lastOutput, attempts: ledger.lastAttempt };
 
   function isDone(step: PipelineStep): boolean {
@@ -127,12 +129,12 @@ export async function pipelineWorkflow(command: PipelineWorkflowInput): Promise<
   }
 
   async function snapshot(step: string, from: MemoryRef | null, writes: MemoryWrites): Promise<MemoryRef> {
-    return projections().snapshotMemory({ commandId: command.commandId, workflowId: info.workflowId, step, base: from, writes });
+    return projections(revision).snapshotMemory({ commandId: command.commandId, workflowId: info.workflowId, step, base: from, writes });
   }
 
   /** The last good snapshot (and the steps it holds): where a replayed or restarted run resumes. */
   async function restore(): Promise<MemoryRef> {
-    const latest = await projections().restoreMemory({ commandId: command.commandId });
+    const latest = await projections(revision).restoreMemory({ commandId: command.commandId });
     if (!latest) return snapshot('input', null, { input });
     for (const id of latest.completedSteps) done.add(id);
     return latest.ref;
@@ -167,6 +169,7 @@ export async function pipelineWorkflow(command: PipelineWorkflowInput): Promise<
           { ...p, costCapUsd: stepCap, retryBudget: { ...p.retryBudget, maxCostUsd: stepCap } },
           command.stepModels[s.id] ?? [],
           own,
+          revision,
         );
         const spent = own.costUsd - ledger.costUsd;
         state.steps[s.id]!.attempts = own.lastAttempt - own.roundStart;

@@ -1,5 +1,6 @@
-import { patched, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { RuntimeActivities } from '../activities';
+import type { CodeRevision } from './code-revision';
 import { PATCHES } from './patches';
 
 // Projections are idempotent upserts, so they may retry freely and quickly.
@@ -18,6 +19,6 @@ const local = proxyLocalActivities<RuntimeActivities>(PROJECTION_OPTIONS);
  * bench/README.md). They are idempotent, so the re-run a lost workflow task brings is harmless.
  * Histories recorded before the marker replay on the activity-task path.
  */
-export function projections(): typeof remote {
-  return patched(PATCHES.LOCAL_PROJECTIONS) ? local : remote;
+export function projections(revision: CodeRevision): typeof remote {
+  return revision.has(PATCHES.LOCAL_PROJECTIONS) ? local : remote;
 }

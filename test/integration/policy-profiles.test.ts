@@ -49,7 +49,7 @@ const CASES: Case[] = [
     attempts: [failedOn('gemini', 'provider_unavailable'), failedOn('gemini', 'provider_unavailable'), succeededOn('claude')],
     gapsMs: [null, 0],
     final: { command: 'succeeded', deadLetter: null },
-    history: 'agent-command-provider-fallback',
+    history: 'agent-command-provider-fallback-revision-2',
   },
   {
     name: 'critical_sync: Gemini and Claude down -> one attempt each (its fallback threshold is 1), then OpenAI succeeds',

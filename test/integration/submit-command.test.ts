@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
+import { historyEventKinds } from '../support/history-events';
 import { request } from '../support/http';
 import { recordHistory } from '../support/record-history';
+import { until } from '../support/until';
 import { workflowResult } from '../support/workflow-result';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -72,7 +74,25 @@ describe('POST /v1/commands: one command end to end', function () {
     assert.equal(logs[0]!.traceId, TRACE_ID);
     assert.equal(logs[0]!.tokensOut, attempt.tokensOut);
 
-    recordHistory(h, workflowId, 'agent-command-succeeded');
+    // Code revision 2: no patch markers, no search-attribute upserts on the plain path; the two
+    // projections are local-activity markers in the workflow tasks that were there anyway.
+    assert.deepEqual(await historyEventKinds(h, workflowId), [
+      'WorkflowExecutionStarted',
+      'WorkflowTaskScheduled',
+      'WorkflowTaskStarted',
+      'WorkflowTaskCompleted',
+      'MarkerRecorded(core_local_activity)',
+      'ActivityTaskScheduled(executeAgentAttempt)',
+      'ActivityTaskStarted',
+      'ActivityTaskCompleted',
+      'WorkflowTaskScheduled',
+      'WorkflowTaskStarted',
+      'WorkflowTaskCompleted',
+      'MarkerRecorded(core_local_activity)',
+      'WorkflowExecutionCompleted',
+    ]);
+
+    recordHistory(h, workflowId, 'agent-command-succeeded-revision-2');
   });
 
   it('projects a best_effort command the provider rejects as failed, with a named failure class and no retry', async () => {
@@ -97,7 +117,27 @@ describe('POST /v1/commands: one command end to end', function () {
     const run = await h.prisma.runtimeWorkflowRun.findFirstOrThrow({ where: { commandId } });
     assert.equal(run.status, 'failed');
 
-    recordHistory(h, workflowId, 'agent-command-failed-best-effort');
+    recordHistory(h, workflowId, 'agent-command-failed-best-effort-revision-2');
+  });
+
+  it('leaves a run of a code revision the worker does not know waiting, its workflow task failed with the reason', async () => {
+    const workflowId = `revision-from-the-future-${Date.now()}`;
+    const handle = await h.client.workflow.start('agentCommandWorkflow', {
+      taskQueue: h.config.TEMPORAL_TASK_QUEUE,
+      workflowId,
+      args: [{ commandId: workflowId, agentFamily: 'research', action: 'investigate', input: { question: 'From a newer API?' }, policyProfile: 'standard_async', traceId: TRACE_ID, shadow: false, codeRevision: 99 }],
+    });
+    try {
+      const history = await until('the workflow task failed', async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        return events.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;
+      });
+      assert.match(history.failure?.message ?? '', /workflow code revision 99 is newer than this worker's \(2\): deploy workers before the API/);
+      assert.equal((await handle.describe()).status.name, 'RUNNING');
+      assert.equal(h.standin.callsFor(workflowId).length, 0, 'no agent call was made');
+    } finally {
+      await handle.terminate('test over');
+    }
   });
 
   it('answers a repeated Idempotency-Key with the same command and runs it once', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeDivergence, REGISTERED_WORKFLOW_TYPES, runReplayGate, type ReplayGateReport } from '../../release/replay-gate';
 import { WORKFLOWS_PATH } from '../../workers/create-worker';
@@ -43,11 +43,15 @@ describe('workflow replay over recorded histories', function () {
       cpSync(path.join(REPO_ROOT, 'dist'), path.join(planted, 'dist'), { recursive: true });
       const workflowFile = path.join(planted, 'dist', 'workflows', 'agent-command.js');
       const code = readFileSync(workflowFile, 'utf8');
-      const anchor = 'await (0, projection_activities_1.projections)().recordRunStarted(';
+      const anchor = 'await (0, projection_activities_1.projections)(revision).recordRunStarted(';
       assert.ok(code.includes(anchor), 'the compiled workflow changed shape; update the planted edit');
       // An unguarded extra activity call before the first one: what an engineer might add in a hurry.
-      writeFileSync(workflowFile, code.replace(anchor, `await (0, projection_activities_1.projections)().recordRunStarted({ ...run, workflowType: 'planted', taskQueue: info.taskQueue }); ${anchor}`));
-      const plantedReport = await runReplayGate({ workflowsPath: path.join(planted, 'dist', 'workflows', 'index.js'), historiesDir: HISTORIES_DIR });
+      writeFileSync(workflowFile, code.replace(anchor, `await (0, projection_activities_1.projections)(revision).recordRunStarted({ ...run, workflowType: 'planted', taskQueue: info.taskQueue }); ${anchor}`));
+      // The gate bisects every history that diverges: two are enough to show what it names.
+      const histories = path.join(planted, 'histories');
+      mkdirSync(histories);
+      for (const f of ['agent-command-succeeded.json', 'pipeline-research-report-succeeded-revision-2.json']) cpSync(path.join(HISTORIES_DIR, f), path.join(histories, f));
+      const plantedReport = await runReplayGate({ workflowsPath: path.join(planted, 'dist', 'workflows', 'index.js'), historiesDir: histories });
       assert.equal(plantedReport.ok, false);
       const broken = plantedReport.histories.find((h) => h.file === 'agent-command-succeeded.json')!;
       assert.equal(broken.ok, false);
@@ -60,7 +64,9 @@ describe('workflow replay over recorded histories', function () {
       assert.equal(broken.divergence!.eventType, 'ActivityTaskScheduled');
       assert.match(broken.divergence!.message, /executeAgentAttempt/);
       // Pipelines never ran this code path: they still replay.
-      assert.ok(plantedReport.histories.filter((h) => h.workflowType === 'pipelineWorkflow').every((h) => h.ok));
+      const pipelines = plantedReport.histories.filter((h) => h.workflowType === 'pipelineWorkflow');
+      assert.equal(pipelines.length, 1);
+      assert.ok(pipelines.every((h) => h.ok));
     });
   });
 });
