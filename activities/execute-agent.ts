@@ -13,6 +13,7 @@ import type { MemoryRef } from '../runtime/memory';
 import type { StepInputMapping } from '../runtime/pipelines/definition';
 import { resolveStepInput } from '../runtime/pipelines/mapping';
 import type { AttemptProjection } from './projections/attempt-projection';
+import type { CommandLifecycle } from './command-lifecycle';
 import { isDatabaseUnavailable } from '../persistence/prisma-client';
 
 export interface ExecuteAgentAttemptInput {
@@ -31,6 +32,19 @@ export interface ExecuteAgentAttemptInput {
   budget?: { capUsd: number; spentUsd: number };
   /** A pipeline step: its input is mapped from this memory snapshot (loaded here, never carried in history) instead of `input`. */
   step?: { id: string; memory: MemoryRef; input: StepInputMapping };
+  /**
+   * A revision-2 single command's run projections, carried by its attempts instead of two local
+   * activities (workflows/code-revision.ts): the run start before the attempt's own row, and, when
+   * `closeOnSuccess`, the command's success after it (the workflow then only completes).
+   */
+  run?: { start: AttemptRunStart; closeOnSuccess: boolean };
+}
+
+/** What the run-start projection needs beyond the attempt's own references. */
+export interface AttemptRunStart {
+  workflowType: string;
+  taskQueue: string;
+  replayId?: string;
 }
 
 /** Carried in the ApplicationFailure details, so the workflow knows what a failed round consumed. */
@@ -64,6 +78,7 @@ export interface ExecutorDeps {
   pricing: AttemptPricing;
   memory: MemoryStore;
   attempts: AttemptProjection;
+  lifecycle: CommandLifecycle;
   events: EventPublisher;
   metrics: AttemptMetrics;
   logger: Logger;
@@ -94,6 +109,9 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     // Rounds may be a single attempt each (provider fallback), so look across round boundaries too.
     // The attempt's own database work waits out a PostgreSQL outage (see untilDatabaseAnswers).
     const db = <T>(op: () => Promise<T>) => untilDatabaseAnswers(ctx, log, op);
+    const runRef = { commandId: req.commandId, workflowId: req.workflowId, runId: req.workflowRunId, traceId: req.traceId, agentFamily: req.agentFamily };
+    // Every attempt repeats it (idempotent): an earlier one may have died before writing it.
+    if (req.run) await db(() => deps.lifecycle.runStarted({ ...runRef, ...req.run!.start }));
     const lost = attemptNumber > 1 ? await db(() => deps.attempts.lostPredecessor({ ...key, startedAt, step: req.step?.id ?? null, model: requested.model, sameActivity: ctx.info.attempt > 1 })) : null;
     const idempotencyKey = lost?.idempotencyKey ?? gatewayIdempotencyKey(req.commandId, attemptNumber);
     await db(() => deps.attempts.started({
@@ -116,6 +134,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     // Temporal delivers cancellation to this activity.
     const heartbeatEvery = Math.max(1000, Math.floor((ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
     const timer = setInterval(() => ctx.heartbeat(), heartbeatEvery);
+    let recordedSuccess = false;
     try {
       const raw = req.step ? resolveStepInput(req.step.input, await db(() => deps.memory.load(req.commandId, req.step!.memory.version))) : req.input;
       const input = family.inputSchema.parse(raw);
@@ -156,6 +175,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
         throw failure('invalid_output', output.message, { attemptNumber, costUsd: cost });
       }
       await db(() => deps.attempts.succeeded({ ...key, ...usage, finishedAt: new Date(), durationMs }));
+      recordedSuccess = true;
       deps.metrics.observe({ agentFamily: req.agentFamily, outcome: 'succeeded', provider: run.provider, durationMs, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost });
       await deps.events.publish(
         commandEvent('attempt.succeeded', ref, {
@@ -164,9 +184,12 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
         }),
       );
       log.info('agent attempt succeeded', { provider: run.provider, model: run.model, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs });
+      if (req.run?.closeOnSuccess) await db(() => deps.lifecycle.outcome({ ...runRef, outcome: 'succeeded', output: output.value, attempt: { attemptNumber, durationMs } }));
       return { attemptNumber, output: output.value, provider: run.provider, model: run.model, gatewayRunId: run.runId, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs };
     } catch (err) {
-      if (err instanceof ApplicationFailure) throw err;
+      // After the success is recorded, an error is the command's projection failing, not the
+      // agent: the retry re-attaches to the same gateway run (lostPredecessor) and writes it again.
+      if (err instanceof ApplicationFailure || recordedSuccess) throw err;
       const classified = classifyGatewayFailure(err);
       const durationMs = Date.now() - startedAt.getTime();
       await db(() => deps.attempts.failed({ ...key, errorClass: classified.errorClass, errorMessage: classified.message, finishedAt: new Date(), durationMs }));

@@ -5,6 +5,7 @@ import type { EventPublisher } from '../infra/events/redis-event-publisher';
 import { commandEvent } from '../infra/events/command-event';
 import type { Logger } from '../infra/logger';
 import { AttemptMetrics } from './attempt-metrics';
+import { CommandLifecycle } from './command-lifecycle';
 import { createExecuteAgentAttempt, type AgentGateway, type AttemptPricing } from './execute-agent';
 import { DEFAULT_PROMPT_OVERHEAD_TOKENS, PRICE_TABLE } from '../runtime/pricing';
 import { AttemptProjection } from './projections/attempt-projection';
@@ -47,17 +48,20 @@ export function createActivities(deps: ActivityDeps) {
   const memory = new MemoryStore(deps.prisma, deps.memoryMaxBytes ?? DEFAULT_MEMORY_MAX_BYTES);
   const steps = new StepProjection(deps.prisma);
   const { events } = deps;
+  const lifecycle = new CommandLifecycle(commands, events);
   return {
-    executeAgentAttempt: createExecuteAgentAttempt({ gateway: deps.gateway, pricing: deps.pricing ?? DEFAULT_PRICING, memory, attempts: new AttemptProjection(deps.prisma, deps.sqlPool), events, metrics: new AttemptMetrics(deps.metrics), logger: deps.logger }),
-    recordRunStarted: async (r: RunStarted) => {
-      await commands.runStarted(r);
-      await events.publish(commandEvent('command.started', r, { fact: r.runId, data: { runId: r.runId, ...(r.replayId ? { replayId: r.replayId } : {}) } }));
-    },
-    recordCommandOutcome: async (o: CommandOutcome) => {
-      await commands.outcome(o);
-      const data = o.outcome === 'succeeded' ? { runId: o.runId, attempts: o.attempt.attemptNumber } : { runId: o.runId, errorClass: o.errorClass, errorMessage: o.errorMessage };
-      await events.publish(commandEvent(o.outcome === 'succeeded' ? 'command.succeeded' : 'command.failed', o, { fact: o.runId, data }));
-    },
+    executeAgentAttempt: createExecuteAgentAttempt({
+      gateway: deps.gateway,
+      pricing: deps.pricing ?? DEFAULT_PRICING,
+      memory,
+      attempts: new AttemptProjection(deps.prisma, deps.sqlPool),
+      lifecycle,
+      events,
+      metrics: new AttemptMetrics(deps.metrics),
+      logger: deps.logger,
+    }),
+    recordRunStarted: (r: RunStarted) => lifecycle.runStarted(r),
+    recordCommandOutcome: (o: CommandOutcome) => lifecycle.outcome(o),
     recordDeadLetter: async (d: DeadLetterParked) => {
       await deadLetters.parked(d);
       await events.publish(commandEvent('command.dead_lettered', d, { fact: d.attempts, data: { errorClass: d.errorClass, attempts: d.attempts } }));

@@ -34,22 +34,38 @@ export async function agentCommandWorkflow(command: AgentCommandWorkflowInput): 
   const revision = codeRevisionOf(command);
   const parking = new DeadLetterParking(run, policy, revision);
 
+  const runStart = { workflowType: info.workflowType, taskQueue: info.taskQueue, ...(command.replayId ? { replayId: command.replayId } : {}) };
+  const onAttempts = revision.attemptsCarryRunProjections;
   if (revision.statusOnPlainPath) setRuntimeStatus(RUNTIME_STATUS.running);
-  await projections(revision).recordRunStarted({ ...run, workflowType: info.workflowType, taskQueue: info.taskQueue, ...(command.replayId ? { replayId: command.replayId } : {}) });
+  if (!onAttempts) await projections(revision).recordRunStarted({ ...run, ...runStart });
   let replayed = command.replayId !== undefined;
 
   for (;;) {
+    // A replay's success also settles its dead letter: that stays a projection of its own.
+    const closeOnSuccess = onAttempts && !replayed;
     const outcome = await runAgentRounds(
-      { commandId: command.commandId, workflowId: info.workflowId, workflowRunId: info.runId, agentFamily: command.agentFamily, action: command.action, input, traceId: command.traceId },
+      {
+        commandId: command.commandId,
+        workflowId: info.workflowId,
+        workflowRunId: info.runId,
+        agentFamily: command.agentFamily,
+        action: command.action,
+        input,
+        traceId: command.traceId,
+        ...(onAttempts ? { run: { start: runStart, closeOnSuccess } } : {}),
+      },
       policy,
       command.models ?? [],
       ledger,
       revision,
     );
     if (outcome.ok) {
-      await closeSucceeded(run, outcome.attempt.output, outcome.attempt, replayed, revision);
+      if (!closeOnSuccess) await closeSucceeded(run, outcome.attempt.output, outcome.attempt, replayed, revision);
       return { commandId: command.commandId, status: 'succeeded', output: outcome.attempt.output, attempts: ledger.lastAttempt };
     }
+    // No attempt may have run (a budget spent before the first), or none got as far as the run
+    // start: the failure's projections need the run row.
+    if (onAttempts) await projections(revision).recordRunStarted({ ...run, ...runStart });
     if (outcome.decision.action === 'fail') return closeFailed(run, outcome.errorClass, outcome.message, revision);
 
     const parked = await parking.park({ errorClass: outcome.errorClass, message: outcome.message, reason: outcome.decision.reason }, ledger.lastAttempt, input);

@@ -11,18 +11,31 @@ const FOLDED_INTO_REVISION_2: ReadonlySet<PatchId> = new Set([PATCHES.DEAD_LETTE
  * upsert one more plus a visibility write: of a plain success's 19 events, 6 were these
  * (bench/README.md). Runs started before revision 2 (no `codeRevision` in their input) still ask
  * patched() at the points they always did, so their histories replay; a revision-2 run skips the
- * folded patches and writes RuntimeStatus only where Temporal's own status says something else
- * (dead-lettered, discarded, running again after a replay, and how such a run ended, failed).
- * A patch added later is asked with patched() in every revision, as usual.
+ * folded patches, writes RuntimeStatus only where Temporal's own status says something else
+ * (dead-lettered, discarded, running again after a replay, and how such a run ended, failed), and
+ * a single command's attempts carry its run projections. A plain success is then 11 events, as
+ * bare Temporal's one-activity workflow. A patch added later is asked with patched() in every
+ * revision, as usual.
  */
 export interface CodeRevision {
   has(patch: PatchId): boolean;
   /** Whether the plain path writes RuntimeStatus too (Running at start, Succeeded at the end). */
   readonly statusOnPlainPath: boolean;
+  /**
+   * Whether a single command's run start and first-run success ride on its agent attempts
+   * (activities/execute-agent.ts) instead of two local activities: each local activity costs a
+   * marker event and two more workflow activations, which made the runtime worker's CPU per
+   * command twice bare Temporal's. Failure paths still project through local activities.
+   */
+  readonly attemptsCarryRunProjections: boolean;
 }
 
-const LEGACY: CodeRevision = { has: (patch) => patched(patch), statusOnPlainPath: true };
-const REVISION_2: CodeRevision = { has: (patch) => FOLDED_INTO_REVISION_2.has(patch) || patched(patch), statusOnPlainPath: false };
+const LEGACY: CodeRevision = { has: (patch) => patched(patch), statusOnPlainPath: true, attemptsCarryRunProjections: false };
+const REVISION_2: CodeRevision = {
+  has: (patch) => FOLDED_INTO_REVISION_2.has(patch) || patched(patch),
+  statusOnPlainPath: false,
+  attemptsCarryRunProjections: true,
+};
 
 export function codeRevisionOf(input: { codeRevision?: number }): CodeRevision {
   const revision = input.codeRevision;

@@ -74,21 +74,19 @@ describe('POST /v1/commands: one command end to end', function () {
     assert.equal(logs[0]!.traceId, TRACE_ID);
     assert.equal(logs[0]!.tokensOut, attempt.tokensOut);
 
-    // Code revision 2: no patch markers, no search-attribute upserts on the plain path; the two
-    // projections are local-activity markers in the workflow tasks that were there anyway.
+    // Code revision 2: no patch markers, no search-attribute upserts, and the run's projections
+    // ride on the attempt: the history of bare Temporal's one-activity workflow.
     assert.deepEqual(await historyEventKinds(h, workflowId), [
       'WorkflowExecutionStarted',
       'WorkflowTaskScheduled',
       'WorkflowTaskStarted',
       'WorkflowTaskCompleted',
-      'MarkerRecorded(core_local_activity)',
       'ActivityTaskScheduled(executeAgentAttempt)',
       'ActivityTaskStarted',
       'ActivityTaskCompleted',
       'WorkflowTaskScheduled',
       'WorkflowTaskStarted',
       'WorkflowTaskCompleted',
-      'MarkerRecorded(core_local_activity)',
       'WorkflowExecutionCompleted',
     ]);
 

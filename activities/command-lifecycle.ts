@@ -1,0 +1,26 @@
+import { commandEvent } from '../infra/events/command-event';
+import type { EventPublisher } from '../infra/events/redis-event-publisher';
+import type { CommandOutcome, CommandProjection, RunStarted } from './projections/command-projection';
+
+/**
+ * A command's run start and outcome: projected, then announced, so an event is published only for
+ * a fact that is in PostgreSQL. The projection activities use it, and so does the agent attempt
+ * that carries them for a revision-2 command (workflows/code-revision.ts).
+ */
+export class CommandLifecycle {
+  constructor(
+    private readonly projection: CommandProjection,
+    private readonly events: EventPublisher,
+  ) {}
+
+  async runStarted(r: RunStarted): Promise<void> {
+    await this.projection.runStarted(r);
+    await this.events.publish(commandEvent('command.started', r, { fact: r.runId, data: { runId: r.runId, ...(r.replayId ? { replayId: r.replayId } : {}) } }));
+  }
+
+  async outcome(o: CommandOutcome): Promise<void> {
+    await this.projection.outcome(o);
+    const data = o.outcome === 'succeeded' ? { runId: o.runId, attempts: o.attempt.attemptNumber } : { runId: o.runId, errorClass: o.errorClass, errorMessage: o.errorMessage };
+    await this.events.publish(commandEvent(o.outcome === 'succeeded' ? 'command.succeeded' : 'command.failed', o, { fact: o.runId, data }));
+  }
+}
