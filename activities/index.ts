@@ -88,7 +88,7 @@ export function createActivities(deps: ActivityDeps) {
       await steps.transition(t);
       await events.publish(commandEvent('step.transition', t, { fact: `${t.runId}:${t.seq}`, data: { step: t.step, status: t.status, ...t.detail } }));
     },
-    acceptScheduledCommand: createAcceptScheduledCommand({ prisma: deps.prisma, events, logger: deps.logger, ...(deps.intake ?? DEFAULT_INTAKE) }),
+    acceptScheduledCommand: createAcceptScheduledCommand({ prisma: deps.prisma, sqlPool: deps.sqlPool, events, logger: deps.logger, ...(deps.intake ?? DEFAULT_INTAKE) }),
     snapshotMemory: (r: SnapshotRequest) => memory.snapshot(r),
     restoreMemory: (r: { commandId: string }) => memory.latest(r.commandId),
   };

@@ -80,6 +80,7 @@ export function createApp(deps: AppDeps): RuntimeApp {
   const startSettings = startSettingsFrom(deps.config);
   const starter = new WorkflowStarter({
     prisma: deps.prisma,
+    sqlPool: deps.sqlPool,
     temporal: deps.temporal,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     start: startSettings,
@@ -119,7 +120,7 @@ export function createApp(deps: AppDeps): RuntimeApp {
     await deps.prisma.$queryRaw`SELECT 1`;
     res.json({ status: 'ready', runtimeEnabled: deps.config.RUNTIME_ENABLED });
   });
-  const deadLetters = new DeadLetterService(deps.prisma, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, startSettings, deps.logger);
+  const deadLetters = new DeadLetterService(deps.prisma, deps.sqlPool, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, startSettings, deps.logger);
   const replayEnabled = () => deps.config.RUNTIME_REPLAY_ENABLED;
   app.use(commandRoutes({ prisma: deps.prisma, dispatcher, isEnabled: () => deps.config.RUNTIME_ENABLED, replayEnabled }));
   app.use(commandApprovalRoutes({ prisma: deps.prisma, temporal: deps.temporal }));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../infra/logger';
 import { Prisma, type PrismaClient, type RuntimeDeadLetter } from '../persistence/prisma-client';
+import type { SqlPool } from '../persistence/sql';
 import { commandInputSchema } from '../runtime/router';
 import { DISCARD_SIGNAL, REPLAY_SIGNAL, type DiscardSignal, type ReplaySignal } from '../runtime/dead-letters';
 import { workflowStartFor, type StartSettings } from '../commands/workflow-start';
@@ -34,6 +35,8 @@ export interface DeadLetterFilter {
 export class DeadLetterService {
   constructor(
     private readonly prisma: PrismaClient,
+    /** The hot-path pool: a restart's policy read (commands/policy-for-command.ts). */
+    private readonly sqlPool: SqlPool,
     private readonly temporal: Client,
     private readonly taskQueue: string,
     private readonly start: StartSettings,
@@ -131,7 +134,7 @@ export class DeadLetterService {
         },
       }),
     ]);
-    const { workflowType, args } = await workflowStartFor(this.prisma, command, this.start, { input, attemptBase: dl.attempts, replayId: signal.replayId! });
+    const { workflowType, args } = await workflowStartFor(this.sqlPool, command, this.start, { input, attemptBase: dl.attempts, replayId: signal.replayId! });
     await this.temporal.workflow.start(workflowType, {
       taskQueue: this.taskQueue,
       workflowId: dl.workflowId,

@@ -2,7 +2,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { CommandSetupError } from '../commands/errors';
 import { workflowStartFor, type StartSettings } from '../commands/workflow-start';
 import type { Logger } from '../infra/logger';
-import { Prisma, type PrismaClient, type RuntimeCommand } from '../persistence/prisma-client';
+import type { PrismaClient, RuntimeCommand } from '../persistence/prisma-client';
+import { sql, type SqlPool } from '../persistence/sql';
 import { commandSearchAttributes } from '../runtime/search-attributes';
 
 /** A command with the workflow type and input it starts with (resolved in the request, so setup errors answer the client). */
@@ -14,6 +15,8 @@ export interface PreparedStart {
 
 export interface WorkflowStarterDeps {
   prisma: PrismaClient;
+  /** The hot-path pool: each start's policy read and the batched start marks. */
+  sqlPool: SqlPool;
   temporal: Client;
   taskQueue: string;
   start: StartSettings;
@@ -81,7 +84,7 @@ export class WorkflowStarter {
 
   /** Resolves what a command starts with; a setup error is the client's answer. */
   prepare(command: RuntimeCommand): Promise<PreparedStart> {
-    return workflowStartFor(this.deps.prisma, command, this.deps.start).then(({ workflowType, args }) => ({ command, workflowType, args }));
+    return workflowStartFor(this.deps.sqlPool, command, this.deps.start).then(({ workflowType, args }) => ({ command, workflowType, args }));
   }
 
   /** Picks up unstarted commands every half sweep period (one replica is enough; several are harmless). */
@@ -199,8 +202,8 @@ export class WorkflowStarter {
     while (this.startedIds.length > 0) {
       const ids = this.startedIds.splice(0);
       try {
-        await this.deps.prisma.$executeRaw(Prisma.sql`
-          UPDATE runtime_commands SET workflow_started_at = now() WHERE id = ANY(${ids}) AND workflow_started_at IS NULL`);
+        await this.deps.sqlPool.query(sql`
+          UPDATE runtime_commands SET workflow_started_at = now() WHERE id = ANY(${ids}::text[]) AND workflow_started_at IS NULL`);
       } catch (err) {
         // Unmarked starts are only restarted by a sweep, which finds their workflow running.
         this.deps.logger.warn('could not record workflow starts', { commands: ids.length, error: errorText(err) });

@@ -1,4 +1,4 @@
-import { Prisma, type PrismaClient } from '../persistence/prisma-client';
+import { sql, type SqlPool } from '../persistence/sql';
 import type { PolicyProfile, PolicyProfileName } from '../runtime/policy/profiles';
 import { policyOverridesSchema, resolvePolicy } from '../runtime/policy/resolve';
 import { CommandSetupError } from './errors';
@@ -8,13 +8,13 @@ import { CommandSetupError } from './errors';
  * agent_configurations row named after the family, then RUNTIME_DEAD_LETTER_THRESHOLD.
  */
 export async function policyForCommand(
-  prisma: PrismaClient,
+  db: SqlPool,
   command: { agentFamily: string; policyProfile: string },
   deadLetterThreshold: number | undefined,
 ): Promise<PolicyProfile> {
-  // One column by its unique name, raw: this runs on every submission, and the ORM's query
-  // compilation cost more CPU than the query itself (bench/README.md).
-  const [config] = await prisma.$queryRaw<{ policy_overrides: unknown }[]>(Prisma.sql`SELECT policy_overrides FROM agent_configurations WHERE name = ${command.agentFamily}`);
+  // One column by its unique name on the hot-path pool: this runs on every submission, and
+  // Prisma's query compilation cost more CPU than the query itself (bench/README.md).
+  const { rows: [config] } = await db.query<{ policy_overrides: unknown }>(sql`SELECT policy_overrides FROM agent_configurations WHERE name = ${command.agentFamily}`);
   const overrides = policyOverridesSchema.safeParse(config?.policy_overrides ?? undefined);
   if (!overrides.success) {
     throw new CommandSetupError(500, 'agent_configuration_invalid', `agent_configurations row "${command.agentFamily}" has invalid policy_overrides`, {

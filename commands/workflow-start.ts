@@ -1,4 +1,5 @@
-import type { PrismaClient, RuntimeCommand } from '../persistence/prisma-client';
+import type { RuntimeCommand } from '../persistence/prisma-client';
+import type { SqlPool } from '../persistence/sql';
 import { modelChainFor, type AgentFamily } from '../runtime/agents/registry';
 import { WORKFLOW_CODE_REVISION } from '../runtime/code-revision';
 import { AGENT_COMMAND_WORKFLOW_TYPE, type AgentCommandWorkflowInput } from '../runtime/command';
@@ -33,7 +34,7 @@ export function startSettingsFrom(config: Pick<RuntimeConfig, 'RUNTIME_DEAD_LETT
 }
 
 export async function workflowStartFor(
-  prisma: PrismaClient,
+  db: SqlPool,
   command: RuntimeCommand,
   settings: StartSettings,
   restart?: RestartOf,
@@ -50,7 +51,7 @@ export async function workflowStartFor(
     policyProfile: command.policyProfile as PolicyProfileName,
     traceId: command.traceId,
     shadow: command.shadow,
-    policy: await policyForCommand(prisma, command, deadLetterThreshold),
+    policy: await policyForCommand(db, command, deadLetterThreshold),
     models: modelChainFor(agentFamily),
     ...(restart ? { attemptBase: restart.attemptBase, replayId: restart.replayId } : {}),
     codeRevision: WORKFLOW_CODE_REVISION,
@@ -60,7 +61,7 @@ export async function workflowStartFor(
   const agentSteps = route.pipeline.steps.flatMap((s) => (s.kind === 'parallel' ? s.steps : s.kind === 'agent' ? [s] : []));
   const stepPolicies: Record<string, PolicyProfile> = {};
   for (const s of agentSteps) {
-    stepPolicies[s.id] = await policyForCommand(prisma, { agentFamily: s.agentFamily, policyProfile: s.policyProfile ?? command.policyProfile }, deadLetterThreshold);
+    stepPolicies[s.id] = await policyForCommand(db, { agentFamily: s.agentFamily, policyProfile: s.policyProfile ?? command.policyProfile }, deadLetterThreshold);
   }
   const pipelineArgs: PipelineWorkflowInput = {
     ...args,

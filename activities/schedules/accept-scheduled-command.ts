@@ -6,6 +6,7 @@ import { commandEvent } from '../../infra/events/command-event';
 import type { EventPublisher } from '../../infra/events/redis-event-publisher';
 import type { Logger } from '../../infra/logger';
 import { Prisma, type PrismaClient, type RuntimeCommand } from '../../persistence/prisma-client';
+import type { SqlPool } from '../../persistence/sql';
 import { commandEnvelopeSchema, workflowIdForCommand } from '../../runtime/command';
 import type { PolicyProfileName } from '../../runtime/policy/profiles';
 import type { ScheduledCommandArgs } from '../../runtime/schedules';
@@ -29,6 +30,8 @@ export interface AcceptedScheduledCommand {
 
 export interface ScheduledIntakeDeps {
   prisma: PrismaClient;
+  /** The hot-path pool: the command's policy read (commands/policy-for-command.ts). */
+  sqlPool: SqlPool;
   events: EventPublisher;
   logger: Logger;
   defaultProfile: PolicyProfileName;
@@ -52,7 +55,7 @@ export function createAcceptScheduledCommand(deps: ScheduledIntakeDeps) {
     const ref = { commandId: command.id, workflowId: command.workflowId, traceId: command.traceId, agentFamily: command.agentFamily };
     await deps.events.publish(commandEvent('schedule.fired', ref, { data: { schedule: req.args.scheduleId, config: req.args.configName, firedAt: req.firedAt } }));
     await deps.events.publish(commandEvent('command.accepted', ref, { data: { action: command.action, policyProfile, schedule: req.args.scheduleId } }));
-    const { workflowType, args } = await workflowStartFor(deps.prisma, command, deps.start);
+    const { workflowType, args } = await workflowStartFor(deps.sqlPool, command, deps.start);
     deps.logger.info('scheduled command accepted', { ...ref, schedule: req.args.scheduleId });
     return { commandId: command.id, workflowId: command.workflowId, workflowType, startArgs: args, traceId: command.traceId, agentFamily: command.agentFamily, policyProfile };
   };

@@ -63,8 +63,16 @@ export class CompletionWatcher {
   private busy = false;
   readonly pool: Pool;
 
-  constructor(databaseUrl: string, private readonly everyMs = 5) {
+  constructor(databaseUrl: string, private everyMs = 5) {
     this.pool = new Pool({ connectionString: databaseUrl, max: 2 });
+  }
+
+  /** From the next wait on. Latency is read from completed_at, so polling only paces the clients. */
+  pollEvery(ms: number): void {
+    this.everyMs = ms;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.pending.size > 0) this.timer = setInterval(() => void this.tick(), this.everyMs);
   }
 
   wait(commandId: string, timeoutMs = 120_000): Promise<Completion> {
