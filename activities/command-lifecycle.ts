@@ -5,7 +5,7 @@ import type { CommandOutcome, CommandProjection, RunStarted } from './projection
 /**
  * A command's run start and outcome: projected, then announced, so an event is published only for
  * a fact that is in PostgreSQL. The projection activities use it, and so does the agent attempt
- * that carries them for a revision-2 command (workflows/code-revision.ts).
+ * that carries a revision-2 command's run start (workflows/code-revision.ts).
  */
 export class CommandLifecycle {
   constructor(

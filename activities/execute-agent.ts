@@ -33,11 +33,10 @@ export interface ExecuteAgentAttemptInput {
   /** A pipeline step: its input is mapped from this memory snapshot (loaded here, never carried in history) instead of `input`. */
   step?: { id: string; memory: MemoryRef; input: StepInputMapping };
   /**
-   * A revision-2 single command's run projections, carried by its attempts instead of two local
-   * activities (workflows/code-revision.ts): the run start before the attempt's own row, and, when
-   * `closeOnSuccess`, the command's success after it (the workflow then only completes).
+   * A revision-2 single command's run start, carried by its attempts instead of a local activity
+   * (workflows/code-revision.ts): projected before the attempt's own row.
    */
-  run?: { start: AttemptRunStart; closeOnSuccess: boolean };
+  runStart?: AttemptRunStart;
 }
 
 /** What the run-start projection needs beyond the attempt's own references. */
@@ -109,9 +108,6 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     // Rounds may be a single attempt each (provider fallback), so look across round boundaries too.
     // The attempt's own database work waits out a PostgreSQL outage (see untilDatabaseAnswers).
     const db = <T>(op: () => Promise<T>) => untilDatabaseAnswers(ctx, log, op);
-    const runRef = { commandId: req.commandId, workflowId: req.workflowId, runId: req.workflowRunId, traceId: req.traceId, agentFamily: req.agentFamily };
-    // Every attempt repeats it (idempotent): an earlier one may have died before writing it.
-    if (req.run) await db(() => deps.lifecycle.runStarted({ ...runRef, ...req.run!.start }));
     const lost = attemptNumber > 1 ? await db(() => deps.attempts.lostPredecessor({ ...key, startedAt, step: req.step?.id ?? null, model: requested.model, sameActivity: ctx.info.attempt > 1 })) : null;
     const idempotencyKey = lost?.idempotencyKey ?? gatewayIdempotencyKey(req.commandId, attemptNumber);
     await db(() => deps.attempts.started({
@@ -126,6 +122,12 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       ...requested,
       step: req.step?.id ?? null,
     }));
+    // After the attempt's row, so a worker lost in between leaves no gap in the attempt numbers;
+    // every attempt repeats it (idempotent): an earlier one may have died before writing it.
+    if (req.runStart) {
+      const runStart = { commandId: req.commandId, workflowId: req.workflowId, runId: req.workflowRunId, traceId: req.traceId, agentFamily: req.agentFamily, ...req.runStart };
+      await db(() => deps.lifecycle.runStarted(runStart));
+    }
     log.info('agent attempt started', { agentFamily: req.agentFamily, action: req.action });
     const ref = { commandId: req.commandId, workflowId: req.workflowId, traceId: req.traceId, agentFamily: req.agentFamily };
     await deps.events.publish(commandEvent('attempt.started', ref, { fact: attemptNumber, data: { attemptNumber, reattached: lost !== null } }));
@@ -184,11 +186,10 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
         }),
       );
       log.info('agent attempt succeeded', { provider: run.provider, model: run.model, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs });
-      if (req.run?.closeOnSuccess) await db(() => deps.lifecycle.outcome({ ...runRef, outcome: 'succeeded', output: output.value, attempt: { attemptNumber, durationMs } }));
       return { attemptNumber, output: output.value, provider: run.provider, model: run.model, gatewayRunId: run.runId, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs };
     } catch (err) {
-      // After the success is recorded, an error is the command's projection failing, not the
-      // agent: the retry re-attaches to the same gateway run (lostPredecessor) and writes it again.
+      // After the success is recorded, an error is not the agent's: the row stays succeeded and
+      // the retry re-attaches to the same gateway run (lostPredecessor).
       if (err instanceof ApplicationFailure || recordedSuccess) throw err;
       const classified = classifyGatewayFailure(err);
       const durationMs = Date.now() - startedAt.getTime();

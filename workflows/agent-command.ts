@@ -35,14 +35,12 @@ export async function agentCommandWorkflow(command: AgentCommandWorkflowInput): 
   const parking = new DeadLetterParking(run, policy, revision);
 
   const runStart = { workflowType: info.workflowType, taskQueue: info.taskQueue, ...(command.replayId ? { replayId: command.replayId } : {}) };
-  const onAttempts = revision.attemptsCarryRunProjections;
+  const onAttempts = revision.attemptsCarryRunStart;
   if (revision.statusOnPlainPath) setRuntimeStatus(RUNTIME_STATUS.running);
   if (!onAttempts) await projections(revision).recordRunStarted({ ...run, ...runStart });
   let replayed = command.replayId !== undefined;
 
   for (;;) {
-    // A replay's success also settles its dead letter: that stays a projection of its own.
-    const closeOnSuccess = onAttempts && !replayed;
     const outcome = await runAgentRounds(
       {
         commandId: command.commandId,
@@ -52,7 +50,7 @@ export async function agentCommandWorkflow(command: AgentCommandWorkflowInput): 
         action: command.action,
         input,
         traceId: command.traceId,
-        ...(onAttempts ? { run: { start: runStart, closeOnSuccess } } : {}),
+        ...(onAttempts ? { runStart } : {}),
       },
       policy,
       command.models ?? [],
@@ -60,7 +58,7 @@ export async function agentCommandWorkflow(command: AgentCommandWorkflowInput): 
       revision,
     );
     if (outcome.ok) {
-      if (!closeOnSuccess) await closeSucceeded(run, outcome.attempt.output, outcome.attempt, replayed, revision);
+      await closeSucceeded(run, outcome.attempt.output, outcome.attempt, replayed, revision);
       return { commandId: command.commandId, status: 'succeeded', output: outcome.attempt.output, attempts: ledger.lastAttempt };
     }
     // No attempt may have run (a budget spent before the first), or none got as far as the run

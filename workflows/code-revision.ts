@@ -13,8 +13,8 @@ const FOLDED_INTO_REVISION_2: ReadonlySet<PatchId> = new Set([PATCHES.DEAD_LETTE
  * patched() at the points they always did, so their histories replay; a revision-2 run skips the
  * folded patches, writes RuntimeStatus only where Temporal's own status says something else
  * (dead-lettered, discarded, running again after a replay, and how such a run ended, failed), and
- * a single command's attempts carry its run projections. A plain success is then 11 events, as
- * bare Temporal's one-activity workflow. A patch added later is asked with patched() in every
+ * a single command's attempts carry its run start. A plain success is then 12 events against bare
+ * Temporal's 11 (the outcome's marker). A patch added later is asked with patched() in every
  * revision, as usual.
  */
 export interface CodeRevision {
@@ -22,19 +22,20 @@ export interface CodeRevision {
   /** Whether the plain path writes RuntimeStatus too (Running at start, Succeeded at the end). */
   readonly statusOnPlainPath: boolean;
   /**
-   * Whether a single command's run start and first-run success ride on its agent attempts
-   * (activities/execute-agent.ts) instead of two local activities: each local activity costs a
-   * marker event and two more workflow activations, which made the runtime worker's CPU per
-   * command twice bare Temporal's. Failure paths still project through local activities.
+   * Whether a single command's run start rides on its agent attempts (activities/execute-agent.ts)
+   * instead of a local activity, which costs a marker event and an extra workflow activation.
+   * The outcome stays a local activity after the attempt: the command is final only once the
+   * workflow has accepted the attempt's result (a success whose completion Temporal lost is
+   * retried, and a worker stopping for a rollback must not settle commands with authority).
    */
-  readonly attemptsCarryRunProjections: boolean;
+  readonly attemptsCarryRunStart: boolean;
 }
 
-const LEGACY: CodeRevision = { has: (patch) => patched(patch), statusOnPlainPath: true, attemptsCarryRunProjections: false };
+const LEGACY: CodeRevision = { has: (patch) => patched(patch), statusOnPlainPath: true, attemptsCarryRunStart: false };
 const REVISION_2: CodeRevision = {
   has: (patch) => FOLDED_INTO_REVISION_2.has(patch) || patched(patch),
   statusOnPlainPath: false,
-  attemptsCarryRunProjections: true,
+  attemptsCarryRunStart: true,
 };
 
 export function codeRevisionOf(input: { codeRevision?: number }): CodeRevision {

@@ -74,8 +74,8 @@ describe('POST /v1/commands: one command end to end', function () {
     assert.equal(logs[0]!.traceId, TRACE_ID);
     assert.equal(logs[0]!.tokensOut, attempt.tokensOut);
 
-    // Code revision 2: no patch markers, no search-attribute upserts, and the run's projections
-    // ride on the attempt: the history of bare Temporal's one-activity workflow.
+    // Code revision 2: no patch markers, no search-attribute upserts, the run start rides on the
+    // attempt: bare Temporal's one-activity workflow plus the outcome's local-activity marker.
     assert.deepEqual(await historyEventKinds(h, workflowId), [
       'WorkflowExecutionStarted',
       'WorkflowTaskScheduled',
@@ -87,6 +87,7 @@ describe('POST /v1/commands: one command end to end', function () {
       'WorkflowTaskScheduled',
       'WorkflowTaskStarted',
       'WorkflowTaskCompleted',
+      'MarkerRecorded(core_local_activity)',
       'WorkflowExecutionCompleted',
     ]);
 
