@@ -34,7 +34,7 @@ export interface ExecuteAgentAttemptInput {
   step?: { id: string; memory: MemoryRef; input: StepInputMapping };
   /**
    * A revision-2 single command's run start, carried by its attempts instead of a local activity
-   * (workflows/code-revision.ts): projected before the attempt's own row.
+   * (workflows/code-revision.ts): projected right after the attempt's own row.
    */
   runStart?: AttemptRunStart;
 }
@@ -122,14 +122,14 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       ...requested,
       step: req.step?.id ?? null,
     }));
+    const ref = { commandId: req.commandId, workflowId: req.workflowId, traceId: req.traceId, agentFamily: req.agentFamily };
     // After the attempt's row, so a worker lost in between leaves no gap in the attempt numbers;
     // every attempt repeats it (idempotent): an earlier one may have died before writing it.
     if (req.runStart) {
-      const runStart = { commandId: req.commandId, workflowId: req.workflowId, runId: req.workflowRunId, traceId: req.traceId, agentFamily: req.agentFamily, ...req.runStart };
+      const runStart = { ...ref, runId: req.workflowRunId, ...req.runStart };
       await db(() => deps.lifecycle.runStarted(runStart));
     }
     log.info('agent attempt started', { agentFamily: req.agentFamily, action: req.action });
-    const ref = { commandId: req.commandId, workflowId: req.workflowId, traceId: req.traceId, agentFamily: req.agentFamily };
     await deps.events.publish(commandEvent('attempt.started', ref, { fact: attemptNumber, data: { attemptNumber, reattached: lost !== null } }));
 
     // Heartbeats keep a long gateway run alive under the profile's heartbeat timeout and are how

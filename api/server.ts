@@ -6,7 +6,7 @@ import { createMetricsRegistry } from '../infra/metrics';
 import { createLogger } from '../infra/logger';
 import { createRedis } from '../infra/redis';
 import { createPrismaClient } from '../persistence/prisma-client';
-import { createSqlPool } from '../persistence/sql';
+import { createSqlPool, warnOnDroppedConnection } from '../persistence/sql';
 import { createApp } from './app';
 
 /** API composition root: the only place the API opens connections. */
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const logger = createLogger('api');
   const config = loadConfigOrExit(logger);
   const prisma = createPrismaClient(config.DATABASE_URL);
-  const sqlPool = createSqlPool(config.DATABASE_URL, (err) => logger.warn('database connection dropped', { error: err.message }));
+  const sqlPool = createSqlPool(config.DATABASE_URL, warnOnDroppedConnection(logger));
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const metrics = createMetricsRegistry('api');

@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import type { Logger } from '../infra/logger';
 
 /** A parameterised statement for node-postgres: `$1, $2, ...` placeholders and their values. */
 export interface SqlStatement {
@@ -33,4 +34,9 @@ export function createSqlPool(databaseUrl: string, onIdleError: (err: Error) => 
   // discards it and the next query opens a new one.
   pool.on('error', onIdleError);
   return pool;
+}
+
+/** The processes' `onIdleError`: a dropped idle connection is worth a warning, nothing more. */
+export function warnOnDroppedConnection(logger: Pick<Logger, 'warn'>): (err: Error) => void {
+  return (err) => logger.warn('database connection dropped', { error: err.message });
 }

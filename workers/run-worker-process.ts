@@ -14,7 +14,7 @@ import { withPriceOverrides } from '../runtime/pricing';
 import { startSettingsFrom } from '../commands/workflow-start';
 import { syncSchedules } from '../schedules/sync';
 import { Client, Connection } from '@temporalio/client';
-import { createSqlPool } from '../persistence/sql';
+import { createSqlPool, warnOnDroppedConnection } from '../persistence/sql';
 
 export interface GatewayHandle {
   gateway: AgentGateway;
@@ -37,7 +37,7 @@ export async function runWorkerProcess(
   // Prisma for the rarer paths; its query compiler loads on its first query, which a worker
   // running only single-step commands never makes (the hot path goes through sqlPool).
   const prisma = createPrismaClient(config.DATABASE_URL);
-  const sqlPool = createSqlPool(config.DATABASE_URL, (err) => logger.warn('database connection dropped', { error: err.message }), config.RUNTIME_MAX_CONCURRENCY);
+  const sqlPool = createSqlPool(config.DATABASE_URL, warnOnDroppedConnection(logger), config.RUNTIME_MAX_CONCURRENCY);
   const metrics = createMetricsRegistry('worker');
   const events = createEventPublisher(config, logger, metrics);
   const metricsServer = await startMetricsServer(metrics, config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT, logger);

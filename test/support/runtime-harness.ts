@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../../infra/logger';
 import { createMetricsRegistry } from '../../infra/metrics';
 import type { Registry } from 'prom-client';
 import type { PrismaClient } from '../../persistence/prisma-client';
-import { createSqlPool, type SqlPool } from '../../persistence/sql';
+import { createSqlPool, warnOnDroppedConnection, type SqlPool } from '../../persistence/sql';
 import { parseConfig } from '../../runtime/config/load';
 import type { RuntimeConfig } from '../../runtime/config/schema';
 import { createRuntimeWorker, WORKFLOWS_PATH } from '../../workers/create-worker';
@@ -126,7 +126,7 @@ async function startHarness(): Promise<RuntimeHarness> {
   await gatewayClient.connect();
   cleanups.push(() => gatewayClient.close());
 
-  const sqlPool = createSqlPool(db.url, (err) => logger.warn('database connection dropped', { error: err.message }));
+  const sqlPool = createSqlPool(db.url, warnOnDroppedConnection(logger));
   cleanups.push(() => sqlPool.end());
   const worker: Worker = await createRuntimeWorker({
     connection: temporal.nativeConnection,
