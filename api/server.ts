@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import { warnOnDefaultAllocator } from '../infra/allocator-env';
 import { loadConfigOrExit } from '../infra/config';
 import { createEventPublisher, eventReaderFactory } from '../infra/events/from-config';
 import { createMetricsRegistry } from '../infra/metrics';
@@ -13,6 +14,7 @@ import { createApp } from './app';
 async function main(): Promise<void> {
   const logger = createLogger('api');
   const config = loadConfigOrExit(logger);
+  warnOnDefaultAllocator(logger, 'api');
   const prisma = createPrismaClient(config.DATABASE_URL);
   const sqlPool = createSqlPool(config.DATABASE_URL, warnOnDroppedConnection(logger));
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });

@@ -27,6 +27,7 @@ import { CpuMeter, freePort, hwmMb, killAllChildrenSync, RssSampler, sleep, star
 import { writeReports, type BenchResults, type RunResult, type SideResult } from './lib/report';
 import { dist, round } from './lib/stats';
 import { timeline } from './lib/timeline';
+import { ALLOCATOR_ENV } from '../infra/allocator-env';
 import { REPO_ROOT, startTemporalServer, TEMPORAL_CLI } from './lib/temporal-server';
 
 const smoke = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
@@ -111,7 +112,9 @@ interface RuntimeProcs {
   apiUrl: string;
 }
 
-async function startRuntime(kind: 'instant' | 'real', env: NodeJS.ProcessEnv, tag: string): Promise<RuntimeProcs> {
+async function startRuntime(kind: 'instant' | 'real', runtimeEnv: NodeJS.ProcessEnv, tag: string): Promise<RuntimeProcs> {
+  // Launched as `npm start` and a deployment launch them (infra/allocator-env.ts); bare's worker too, so both sides run on the same allocator.
+  const env = { ...runtimeEnv, ...ALLOCATOR_ENV };
   const apiPort = await freePort();
   const workerEntry = kind === 'instant' ? dist_('bench/instant-worker.js') : dist_('workers/main.js');
   // BENCH_CPU_PROF_DIR: V8 CPU profiles of the runtime worker (main and workflow threads) and API, written on exit.
@@ -196,6 +199,12 @@ async function projectionLags(client: Client, samples: CommandSample[]): Promise
   return lags;
 }
 
+/** 20 commands from the middle of a level: at high concurrency the last ones run while the load drains. */
+function steadySample<T>(all: T[]): T[] {
+  const from = Math.max(0, Math.floor(all.length / 2) - 10);
+  return all.slice(from, from + 20);
+}
+
 function side(seconds: number, samples: { e2e: number; submitMs: number }[], extra: Partial<SideResult> = {}): SideResult {
   return {
     commands: samples.length,
@@ -216,7 +225,7 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   // 1. bare Temporal
   const bareQueue = `bench-bare-${process.pid}`;
   say('Mode A: starting the bare-Temporal worker');
-  const bare = startChild('bare-worker', node, [dist_('bench/bare-worker.js')], { ...process.env, RUNTIME_BENCHMARK: '1', TEMPORAL_ADDRESS: temporalAddress, BENCH_TASK_QUEUE: bareQueue }, path.join(workDir, 'bare-worker.log'));
+  const bare = startChild('bare-worker', node, [dist_('bench/bare-worker.js')], { ...process.env, ...ALLOCATOR_ENV, RUNTIME_BENCHMARK: '1', TEMPORAL_ADDRESS: temporalAddress, BENCH_TASK_QUEUE: bareQueue }, path.join(workDir, 'bare-worker.log'));
   await bare.waitFor(/bench worker running/, 90_000);
   const rss = new RssSampler([bare.pid, temporalPid]);
   const bareOne = async (tag: string) => {
@@ -229,7 +238,7 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   };
   await closedLoop(5, PLAN.warmup, async (i) => void (await bareOne(`warm${i}`)));
   const bareCpu = new CpuMeter(async () => ({ worker: [bare.pid], temporal: [temporalPid] }));
-  for (const run of runs) {
+  const bareLevel = async (run: RunResult) => {
     rss.reset();
     await bareCpu.start();
     const starts: { id: string; submittedAt: number; submitMs: number }[] = [];
@@ -242,25 +251,9 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
     });
     const cpu = await bareCpu.perCommand(run.commands);
     run.bare = side(seconds, samples, { workerRssMb: rss.peakMb(bare.pid), temporalRssMb: rss.peakMb(temporalPid), cpuMsPerCommand: cpu });
-    if (run.concurrency === 1) run.bare.timeline = await timeline(client, starts.slice(-20).map((s) => ({ workflowId: s.id, submittedAt: s.submittedAt })));
+    run.bare.timeline = await timeline(client, steadySample(starts).map((s) => ({ workflowId: s.id, submittedAt: s.submittedAt })));
     say(`Mode A bare c=${run.concurrency}: ${run.bare.throughput}/s, e2e p50 ${run.bare.e2eMs.p50} ms`);
-  }
-
-  // The replay history comes from the bare worker: sequential no-op activities.
-  say(`generating a replay history (${PLAN.replayActivities} sequential activities)`);
-  const long = await client.workflow.start('bareSequentialNoopsWorkflow', { taskQueue: bareQueue, workflowId: `bare-history-${randomUUID()}`, args: [PLAN.replayActivities] });
-  await long.result();
-  // The CLI's JSON is what historyFromJSON reads (as test/support/record-history.ts does).
-  const historyFile = path.join(workDir, 'replay-history.json');
-  writeFileSync(
-    historyFile,
-    execFileSync(TEMPORAL_CLI, ['workflow', 'show', '--workflow-id', long.workflowId, '--address', temporalAddress, '--namespace', 'default', '--output', 'json'], {
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-    }),
-  );
-  rss.stop();
-  await bare.stop();
+  };
 
   // 2. the runtime: worker (real workflow + activities, instant gateway) and API as children.
   const queue = `bench-runtime-${process.pid}`;
@@ -280,7 +273,7 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   const rrss = new RssSampler([procs.worker.pid, procs.api.pid, temporalPid]);
   await runtimeLevel('Mode A runtime warm-up', procs, watcher, 5, PLAN.warmup);
   const rtCpu = new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [temporalPid], postgres: await pgBackends(watcher) }));
-  for (const run of runs) {
+  const runtimeLevelA = async (run: RunResult) => {
     rrss.reset();
     watcher.pollEvery(modeAPollMs(run.concurrency));
     await rtCpu.start();
@@ -301,13 +294,37 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
         cpuMsPerCommand: cpu,
       },
     );
-    if (run.concurrency === 1) run.runtime.timeline = await timeline(client, r.samples.slice(-20).map((s) => ({ workflowId: `command-${s.commandId}`, submittedAt: s.submittedAt })));
+    run.runtime.timeline = await timeline(client, steadySample(r.samples).map((s) => ({ workflowId: `command-${s.commandId}`, submittedAt: s.submittedAt })));
     run.ratio = {
       latencyP50: round(run.runtime.e2eMs.p50 / run.bare!.e2eMs.p50, 2),
       throughput: round(run.runtime.throughput / run.bare!.throughput, 2),
     };
     say(`Mode A runtime c=${run.concurrency}: ${run.runtime.throughput}/s, e2e p50 ${run.runtime.e2eMs.p50} ms (x${run.ratio.latencyP50} bare), worker RSS ${run.runtime.workerRssMb} MB`);
+  };
+
+  // Each level runs bare, then the runtime, on the same dev server: the server's SQLite file grows
+  // with every workflow and its throughput drifts with it, so running all of bare's levels first
+  // measured the runtime against a younger server (bench/README.md, "Third pass").
+  for (const run of runs) {
+    await bareLevel(run);
+    await runtimeLevelA(run);
   }
+
+  // The replay history comes from the bare worker: sequential no-op activities.
+  say(`generating a replay history (${PLAN.replayActivities} sequential activities)`);
+  const long = await client.workflow.start('bareSequentialNoopsWorkflow', { taskQueue: bareQueue, workflowId: `bare-history-${randomUUID()}`, args: [PLAN.replayActivities] });
+  await long.result();
+  // The CLI's JSON is what historyFromJSON reads (as test/support/record-history.ts does).
+  const historyFile = path.join(workDir, 'replay-history.json');
+  writeFileSync(
+    historyFile,
+    execFileSync(TEMPORAL_CLI, ['workflow', 'show', '--workflow-id', long.workflowId, '--address', temporalAddress, '--namespace', 'default', '--output', 'json'], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    }),
+  );
+  rss.stop();
+  await bare.stop();
 
   if (skipExtras) {
     rrss.stop();
@@ -367,8 +384,8 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   const apiProxyPort = await apiProxy.listen();
   const workerProxyPort = await workerProxy.listen();
   const apiPort = await freePort();
-  const worker = startChild('worker-acct', node, [dist_('bench/instant-worker.js')], { ...env, RUNTIME_BENCHMARK: '1', DATABASE_URL: via(workerProxyPort) }, path.join(workDir, 'worker-acct.log'));
-  const api = startChild('api-acct', node, [dist_('api/server.js')], { ...env, DATABASE_URL: via(apiProxyPort), API_PORT: String(apiPort) }, path.join(workDir, 'api-acct.log'));
+  const worker = startChild('worker-acct', node, [dist_('bench/instant-worker.js')], { ...env, ...ALLOCATOR_ENV, RUNTIME_BENCHMARK: '1', DATABASE_URL: via(workerProxyPort) }, path.join(workDir, 'worker-acct.log'));
+  const api = startChild('api-acct', node, [dist_('api/server.js')], { ...env, ...ALLOCATOR_ENV, DATABASE_URL: via(apiProxyPort), API_PORT: String(apiPort) }, path.join(workDir, 'api-acct.log'));
   await Promise.all([worker.waitFor(/"worker running"/, 90_000), api.waitFor(/"api listening"/, 60_000)]);
   procs = { worker, api, apiUrl: `http://127.0.0.1:${apiPort}` };
   const warm = 3;

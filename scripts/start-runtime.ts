@@ -1,3 +1,4 @@
+import { ALLOCATOR_ENV } from '../infra/allocator-env';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -138,8 +139,8 @@ async function main(): Promise<void> {
   );
   say(`OpenClaw gateway ready at ${config.OPENCLAW_GATEWAY_URL}`);
 
-  launch('worker', node, [path.join(repoRoot, 'dist', 'workers', 'main.js')], env);
-  launch('api', node, [path.join(repoRoot, 'dist', 'api', 'server.js')], env);
+  launch('worker', node, [path.join(repoRoot, 'dist', 'workers', 'main.js')], { ...env, ...ALLOCATOR_ENV });
+  launch('api', node, [path.join(repoRoot, 'dist', 'api', 'server.js')], { ...env, ...ALLOCATOR_ENV });
   const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
   await waitFor('API', async () => {
     const res = await fetch(`${apiUrl}/readyz`);

@@ -1,5 +1,6 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { AgentGateway } from '../activities/execute-agent';
+import { warnOnDefaultAllocator } from '../infra/allocator-env';
 import { loadConfigOrExit } from '../infra/config';
 import { createEventPublisher } from '../infra/events/from-config';
 import { createMetricsRegistry } from '../infra/metrics';
@@ -32,6 +33,7 @@ export async function runWorkerProcess(
 ): Promise<void> {
   const logger = createLogger('worker');
   const config = loadConfigOrExit(logger);
+  warnOnDefaultAllocator(logger, 'worker');
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: temporalLoggerFor(logger) });
 
   // Prisma for the rarer paths; its query compiler loads on its first query, which a worker

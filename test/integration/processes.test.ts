@@ -44,13 +44,18 @@ describe('worker and API processes', function () {
     assert.equal(await worker.exited, 0, worker.output().slice(-2000));
     assert.ok(api.output().includes('"api stopped"'));
     assert.ok(worker.output().includes('"worker stopped"'));
-    for (const out of [api.output(), worker.output()]) assert.ok(!out.includes(h.gatewayToken), 'token leaked into logs');
+    for (const out of [api.output(), worker.output()]) {
+      assert.ok(!out.includes(h.gatewayToken), 'token leaked into logs');
+      assert.ok(!out.includes('without MALLOC_ARENA_MAX'), 'launched with the allocator setting, so no warning');
+    }
   });
 
   it('refuses to start the worker against a gateway of another version', async () => {
-    const worker = startProcess('workers/main.js', { ...env, RUNTIME_OPENCLAW_VERSION: '2026.1.1' });
+    // Also launched without the allocator setting, as a deployment that runs node itself might.
+    const worker = startProcess('workers/main.js', { ...env, RUNTIME_OPENCLAW_VERSION: '2026.1.1', MALLOC_ARENA_MAX: '' });
     const code = await worker.exited;
     assert.notEqual(code, 0);
+    assert.match(worker.output(), /"worker started without MALLOC_ARENA_MAX; set MALLOC_ARENA_MAX=2/);
     assert.match(worker.output(), /reports version 2026\.9\.6, but RUNTIME_OPENCLAW_VERSION is 2026\.1\.1/);
     // The same check runs on every reconnect, counted in si_gateway_version_mismatch_total.
     assert.match(worker.output(), /"gateway version mismatch"/);

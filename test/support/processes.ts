@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { ALLOCATOR_ENV } from '../../infra/allocator-env';
 import { TEST_AUTH_ENV } from './auth';
 import { REPO_ROOT } from './paths';
 import { until } from './until';
@@ -21,7 +22,8 @@ export async function crash(child: ChildProcess | undefined): Promise<void> {
 /** Starts a compiled entry point (path under dist/) as its own process and collects its output. */
 export function startProcess(entry: string, env: Record<string, string>): StartedProcess {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', entry)], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // Launched as a deployment launches them (README, "Deployment").
+    env: { PATH: process.env.PATH ?? '', ...ALLOCATOR_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
