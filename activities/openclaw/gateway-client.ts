@@ -1,6 +1,6 @@
 /**
- * Minimal OpenClaw gateway client (protocol v4 over WebSocket). The ONLY code in the project that
- * knows the gateway wire protocol; everything else uses `connect`, `runAgent` and `close`.
+ * Minimal OpenClaw gateway client (protocol v4 over WebSocket). With its helpers in this folder, the
+ * ONLY code in the project that knows the gateway wire protocol; everything else uses `connect`, `runAgent` and `close`.
  * Checked against openclaw 2026.9.6; see README.md here for sources and observed behaviour.
  *
  * The shared token is sent only inside the `connect` frame; it never appears in logs or errors.
@@ -8,8 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { z } from 'zod';
+import { AgentPrimaryModels } from './agent-primary-models';
 import {
   AgentResponse,
+  AgentsListResponse,
   AgentWaitResponse,
   ConnectChallenge,
   HelloOk,
@@ -121,7 +123,10 @@ export interface RunAgentRequest {
   /**
    * Gateway model ref `<provider>/<modelId>` (as configured in the gateway) this attempt must run
    * on. Set on the run's session (`sessions.patch {key, agentId, model}`) before `agent`; an
-   * explicitly selected session model is strict in the gateway (no gateway-side fallback). Omitted:
+   * explicitly selected session model is strict in the gateway (no gateway-side fallback). Not set
+   * when it is the agent's effective primary with no fallback models (agents.list, re-read every
+   * 30 s and on reconnect; agent-primary-models.ts): the run then runs it anyway. So `sessionKey`
+   * must be fresh, or only ever used with this model (the executor's keys are per attempt). Omitted:
    * the agent's configured primary. The result's provider/model report what actually ran.
    */
   model?: string;
@@ -238,6 +243,7 @@ export class OpenClawGatewayClient {
   private readonly expectedServerVersion: string | undefined;
   private readonly onVersionMismatch: ((reported: string, expected: string) => void) | undefined;
   private readonly slotQueue: SlotWaiter[] = [];
+  private readonly primaries: AgentPrimaryModels;
 
   constructor(opts: OpenClawGatewayClientOptions) {
     this.url = opts.url;
@@ -254,6 +260,11 @@ export class OpenClawGatewayClient {
     this.log = opts.logger ?? noopLogger;
     this.expectedServerVersion = opts.expectedServerVersion;
     this.onVersionMismatch = opts.onVersionMismatch;
+    this.primaries = new AgentPrimaryModels(
+      () => this.request('agents.list', {}, AgentsListResponse),
+      () => this.hello?.bootId ?? null,
+      this.log,
+    );
   }
 
   /** Never lets the token through, whatever text the caller hands us. */
@@ -652,7 +663,9 @@ export class OpenClawGatewayClient {
         code: CLIENT_ERROR_CODES.RUN_TIMEOUT,
       });
 
-    if (req.model !== undefined) await this.selectModel(req, rpcBudget(), signal);
+    const pinned = req.model !== undefined && (await this.primaries.needsPin(req.agentId, req.model));
+    if (pinned) await this.selectModel(req, rpcBudget(), signal);
+    const checked = (r: AgentRunResult): AgentRunResult => (req.model !== undefined && !pinned ? this.checkUnpinned(req, r) : r);
 
     const first = await this.withAbort(
       this.request('agent', params, AgentResponse, { timeoutMs: rpcBudget(), onLaterResponse: (r) => this.recordFinal(r) }),
@@ -667,7 +680,7 @@ export class OpenClawGatewayClient {
     const reattached = first.status !== 'accepted';
     this.log.debug('agent answered', { runId, status: first.status });
 
-    if (first.status === 'ok') return this.toResult(first, started, true);
+    if (first.status === 'ok') return checked(this.toResult(first, started, true));
     if (first.status !== 'accepted' && first.status !== 'in_flight') throw this.runFailed(runId, first);
 
     // Wait in slices until terminal.
@@ -732,7 +745,7 @@ export class OpenClawGatewayClient {
       final = this.takeFinal(runId) ?? (await this.withAbort(this.request('agent', params, AgentResponse, { timeoutMs: rpcBudget() }), signal, runId, req));
     }
     if (final.status !== 'ok') throw this.runFailed(runId, final);
-    return this.toResult(final, started, reattached, waited);
+    return checked(this.toResult(final, started, reattached, waited));
   }
 
   /**
@@ -761,6 +774,23 @@ export class OpenClawGatewayClient {
       }
       throw e;
     }
+  }
+
+  /**
+   * An unpinned run that reports a model other than the one asked for: the gateway's config
+   * changed since it was read. The run's result stands (the attempt records and prices the model
+   * that ran); the next runs read the config again.
+   */
+  private checkUnpinned(req: RunAgentRequest, r: AgentRunResult): AgentRunResult {
+    if (r.provider !== null && r.model !== null && `${r.provider}/${r.model}` !== req.model) {
+      this.log.warn('unpinned agent run ran another model than its agent primary; pinning again after a new read', {
+        idempotencyKey: req.idempotencyKey,
+        requested: req.model,
+        ran: `${r.provider}/${r.model}`,
+      });
+      this.primaries.forget();
+    }
+    return r;
   }
 
   private runFailed(runId: string, r: AgentResponse): GatewayError {

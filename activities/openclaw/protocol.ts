@@ -177,6 +177,21 @@ export const SessionsPatchResponse = z.looseObject({
 });
 export type SessionsPatchResponse = z.infer<typeof SessionsPatchResponse>;
 
+/**
+ * `agents.list` answer (operator.read), the part this adapter reads: each agent's EFFECTIVE model,
+ * `primary` as `<provider>/<modelId>` and `fallbacks` as the run would use them (inherited from
+ * `agents.defaults` where the agent has none; left out when empty).
+ */
+export const AgentsListResponse = z.looseObject({
+  agents: z.array(
+    z.looseObject({
+      id: z.string(),
+      model: z.looseObject({ primary: z.string().optional(), fallbacks: z.array(z.string()).optional() }).optional(),
+    }),
+  ),
+});
+export type AgentsListResponse = z.infer<typeof AgentsListResponse>;
+
 /** `sessions.abort` (SessionsAbortParamsSchema): `key` and/or `runId`, optional `agentId`. */
 export interface SessionsAbortParams {
   key?: string;

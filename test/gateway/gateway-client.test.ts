@@ -229,6 +229,20 @@ describe('OpenClaw gateway adapter (real gateway + provider stand-in)', function
       });
     }
 
+    it("pins a model on the session only when it is not the agent's primary (the gateway has no fallbacks for it, so the primary runs unpinned)", async function () {
+      const primary = AGENT_FAMILIES.research.defaultModels.primary;
+      const other = primary === 'claude-standin/claude-sonnet-4-5' ? 'openai-standin/gpt-5-mini' : 'claude-standin/claude-sonnet-4-5';
+      const pinnedOn = (r: RunAgentRequest) => logged.some((l) => l.startsWith('session model selected') && l.includes(JSON.stringify(r.sessionKey)));
+      const a = runReq('research', null, { model: primary });
+      const ra = await client.runAgent(a);
+      assert.equal(`${ra.provider}/${ra.model}`, primary);
+      assert.equal(pinnedOn(a), false, 'the primary ran without sessions.patch');
+      const b = runReq('research', null, { model: other });
+      const rb = await client.runAgent(b);
+      assert.equal(`${rb.provider}/${rb.model}`, other);
+      assert.equal(pinnedOn(b), true, 'another model is pinned');
+    });
+
     it('does not fall back inside the gateway: a failing selected provider fails the run, others are not called', async function () {
       const scenario = 'status:503:9@gemini';
       const g = runReq('research', scenario, { model: 'gemini-standin/gemini-2.5-flash' });
