@@ -261,7 +261,8 @@ export class OpenClawGatewayClient {
     this.expectedServerVersion = opts.expectedServerVersion;
     this.onVersionMismatch = opts.onVersionMismatch;
     this.primaries = new AgentPrimaryModels(
-      () => this.request('agents.list', {}, AgentsListResponse),
+      // Briefly: a gateway that does not answer it must not hold runs up (they pin instead).
+      () => this.request('agents.list', {}, AgentsListResponse, { timeoutMs: Math.min(5_000, this.requestTimeoutMs) }),
       () => this.hello?.bootId ?? null,
       this.log,
     );

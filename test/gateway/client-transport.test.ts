@@ -84,6 +84,8 @@ class FakeGateway {
         const [provider, ...rest] = String(f.params.model).split('/');
         return this.send(ws, { type: 'res', id: f.id, ok: true, payload: { ok: true, key: f.params.key, resolved: { modelProvider: provider, model: rest.join('/') } } });
       }
+      // As the gateway answers a method it does not know (or a caller without its scope).
+      this.send(ws, { type: 'res', id: f.id, ok: false, error: { code: 'INVALID_REQUEST', message: `unknown method: ${f.method}` } });
     });
   }
 
@@ -273,7 +275,8 @@ describe('OpenClaw client transport (scripted gateway peer)', function () {
     client = new OpenClawGatewayClient({ url: gw.url, token: 'test-token-123456' });
     await client.runAgent(run('m1', { model: 'claude-standin/claude-sonnet-4-5' }));
     assert.deepEqual(patches, [{ key: 'agent:research:m1', agentId: 'research', model: 'claude-standin/claude-sonnet-4-5' }]);
-    assert.deepEqual(gw.methods.filter((m) => m !== 'connect').slice(0, 2), ['sessions.patch', 'agent']);
+    // agents.list unreadable (this peer refuses it): every run pins.
+    assert.deepEqual(gw.methods.filter((m) => m !== 'connect').slice(0, 3), ['agents.list', 'sessions.patch', 'agent']);
     // A refused model is an internal (configuration) failure and nothing is run.
     gw.handlers['sessions.patch'] = (ws, id) => {
       gw.send(ws, { type: 'res', id, ok: false, error: { code: 'INVALID_REQUEST', message: 'Unknown provider "nope". Use /models to list providers.' } });
@@ -286,6 +289,18 @@ describe('OpenClaw client transport (scripted gateway peer)', function () {
       return true;
     });
     assert.ok(!gw.runs.has('m2'));
+  });
+
+  it("skips sessions.patch for the agent's primary when agents.list shows no fallback models for it", async () => {
+    gw.autoFinishMs = 20;
+    gw.handlers['agents.list'] = (ws, id) => {
+      gw.send(ws, { type: 'res', id, ok: true, payload: { defaultId: 'research', mainKey: 'main', agents: [{ id: 'research', model: { primary: 'p/m' } }] } });
+      return true;
+    };
+    client = new OpenClawGatewayClient({ url: gw.url, token: 'test-token-123456' });
+    await client.runAgent(run('u1', { model: 'p/m' }));
+    await client.runAgent(run('u2', { model: 'p/other' }));
+    assert.deepEqual(gw.methods.filter((m) => m !== 'connect' && m !== 'agent.wait'), ['agents.list', 'agent', 'sessions.patch', 'agent']);
   });
 
   it('keeps waiting across a dropped socket (same boot), fails on a gateway restart (new boot id)', async () => {
