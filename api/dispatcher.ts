@@ -92,8 +92,11 @@ export class CommandDispatcher {
     } catch (err) {
       return this.abandon(command, err);
     }
-    // The row is the durable record: a start slower than the wait goes on in the background.
-    await waitAtMost(this.deps.startWaitMs, this.deps.starter.enqueue(prepared));
+    // The row is the durable record: a start slower than the wait goes on in the background. While
+    // recent starts took longer than the wait (Temporal saturated), waiting would only add the
+    // whole wait to every answer, 202 all the same, so the answer goes at once.
+    const started = this.deps.starter.enqueue(prepared);
+    if (this.deps.starter.typicalFirstAttemptMs <= this.deps.startWaitMs) await waitAtMost(this.deps.startWaitMs, started);
     this.deps.logger.info('command accepted', { commandId, workflowId: command.workflowId, traceId: req.traceId, agentFamily: command.agentFamily });
     return { command, created: true };
   }

@@ -31,6 +31,8 @@ interface Pending extends PreparedStart {
   failures: number;
   /** Settles when the first start attempt has (succeeded or failed). */
   firstAttempt: Promise<void>;
+  enqueuedAt: number;
+  firstSettled: boolean;
   settleFirst: () => void;
 }
 
@@ -55,6 +57,7 @@ export class WorkflowStarter {
   private marking: Promise<void> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private firstAttemptMs = 0;
 
   constructor(private readonly deps: WorkflowStarterDeps) {}
 
@@ -69,7 +72,7 @@ export class WorkflowStarter {
     const firstAttempt = new Promise<void>((resolve) => {
       settleFirst = resolve;
     });
-    const entry: Pending = { ...prepared, failures: 0, firstAttempt, settleFirst };
+    const entry: Pending = { ...prepared, failures: 0, firstAttempt, settleFirst, enqueuedAt: performance.now(), firstSettled: false };
     this.pending.set(prepared.command.id, entry);
     this.waiting.push(entry);
     this.pump();
@@ -132,6 +135,18 @@ export class WorkflowStarter {
     if (this.pending.size > 0) this.deps.logger.warn('api stopped with workflow starts pending; the start sweep will pick them up', { pending: this.pending.size });
   }
 
+  /**
+   * How long a start's first attempt has recently taken from its enqueue (a moving average over
+   * about the last ten): what a submission that waits on its start would wait.
+   */
+  get typicalFirstAttemptMs(): number {
+    return this.firstAttemptMs;
+  }
+
+  private observeFirstAttempt(ms: number): void {
+    this.firstAttemptMs += 0.2 * (ms - this.firstAttemptMs);
+  }
+
   /** Starts queued, in flight or waiting to retry (the si_api_workflow_starts_pending gauge). */
   get backlog(): number {
     return this.pending.size;
@@ -166,6 +181,8 @@ export class WorkflowStarter {
       timer.unref();
       this.retryTimers.add(timer);
     } finally {
+      if (!entry.firstSettled) this.observeFirstAttempt(performance.now() - entry.enqueuedAt);
+      entry.firstSettled = true;
       entry.settleFirst();
     }
   }

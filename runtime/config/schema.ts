@@ -43,7 +43,7 @@ export const CONFIG_KEYS = {
     production: 'Size to what the gateway sustains (about 5 runs/s on 2 cores); more only queues inside the gateway.',
   }),
   RUNTIME_START_WAIT_MS: intKey(20, 0, 60000, {
-    description: 'How long POST /v1/commands waits for the workflow start before answering 202 anyway; the start then goes on in the background (the command row is the durable record, status accepted until the workflow runs).',
+    description: 'How long POST /v1/commands waits for the workflow start before answering 202 anyway; the start then goes on in the background (the command row is the durable record, status accepted until the workflow runs). Not waited at all while recent starts took longer than this (Temporal saturated: the answer would come at the end of the wait regardless).',
     production: 'Default: keeps submit latency flat when Temporal is saturated. Clients follow statusUrl; they must not assume the workflow exists at 202.',
   }),
   RUNTIME_START_CONCURRENCY: intKey(16, 1, 512, {
