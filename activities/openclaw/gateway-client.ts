@@ -1,6 +1,7 @@
 /**
- * Minimal OpenClaw gateway client (protocol v4 over WebSocket). With its helpers in this folder, the
- * ONLY code in the project that knows the gateway wire protocol; everything else uses `connect`, `runAgent` and `close`.
+ * Minimal OpenClaw gateway client (protocol v4 over WebSocket). With its helpers in this folder,
+ * the ONLY code in the project that knows the gateway wire protocol; everything else uses
+ * `connect`, `runAgent` and `close`.
  * Checked against openclaw 2026.9.6; see README.md here for sources and observed behaviour.
  *
  * The shared token is sent only inside the `connect` frame; it never appears in logs or errors.
