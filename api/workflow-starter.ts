@@ -31,8 +31,6 @@ interface Pending extends PreparedStart {
   failures: number;
   /** Settles when the first start attempt has (succeeded or failed). */
   firstAttempt: Promise<void>;
-  enqueuedAt: number;
-  firstSettled: boolean;
   settleFirst: () => void;
 }
 
@@ -69,10 +67,12 @@ export class WorkflowStarter {
     const queued = this.pending.get(prepared.command.id);
     if (queued) return queued.firstAttempt;
     let settleFirst!: () => void;
+    const enqueuedAt = performance.now();
     const firstAttempt = new Promise<void>((resolve) => {
       settleFirst = resolve;
     });
-    const entry: Pending = { ...prepared, failures: 0, firstAttempt, settleFirst, enqueuedAt: performance.now(), firstSettled: false };
+    void firstAttempt.then(() => this.observeFirstAttempt(performance.now() - enqueuedAt));
+    const entry: Pending = { ...prepared, failures: 0, firstAttempt, settleFirst };
     this.pending.set(prepared.command.id, entry);
     this.waiting.push(entry);
     this.pump();
@@ -181,8 +181,6 @@ export class WorkflowStarter {
       timer.unref();
       this.retryTimers.add(timer);
     } finally {
-      if (!entry.firstSettled) this.observeFirstAttempt(performance.now() - entry.enqueuedAt);
-      entry.firstSettled = true;
       entry.settleFirst();
     }
   }

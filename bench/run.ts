@@ -113,7 +113,7 @@ interface RuntimeProcs {
 }
 
 async function startRuntime(kind: 'instant' | 'real', runtimeEnv: NodeJS.ProcessEnv, tag: string): Promise<RuntimeProcs> {
-  // Launched as `npm start` and a deployment launch them (infra/allocator-env.ts); bare's worker too, so both sides run on the same allocator.
+  // With the allocator setting `npm start` and deployments use (infra/allocator-env.ts); bare's worker gets it too.
   const env = { ...runtimeEnv, ...ALLOCATOR_ENV };
   const apiPort = await freePort();
   const workerEntry = kind === 'instant' ? dist_('bench/instant-worker.js') : dist_('workers/main.js');

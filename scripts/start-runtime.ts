@@ -1,4 +1,3 @@
-import { ALLOCATOR_ENV } from '../infra/allocator-env';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -9,6 +8,7 @@ import { ensureDatabase } from '../persistence/database';
 import { applyMigrations } from '../persistence/migrations';
 import { parseConfig, ConfigError } from '../runtime/config/load';
 import { signDevToken } from '../infra/dev-token';
+import { ALLOCATOR_ENV } from '../infra/allocator-env';
 
 /*
  * `npm start`: the whole runtime on one machine with embedded defaults. Starts, in order, the

@@ -22,7 +22,7 @@ interface Snapshot {
  */
 export class AgentPrimaryModels {
   private snapshot: Snapshot | null = null;
-  private reading: Promise<Snapshot | null> | null = null;
+  private reading: Promise<Snapshot> | null = null;
 
   constructor(
     private readonly listAgents: () => Promise<AgentsListResponse>,
@@ -33,7 +33,7 @@ export class AgentPrimaryModels {
   /** True unless the gateway would run `modelRef` on `agentId` with no fallback (see the class). */
   async needsPin(agentId: string, modelRef: string): Promise<boolean> {
     const snapshot = await this.current();
-    return snapshot?.unpinned.get(agentId) !== modelRef;
+    return snapshot.unpinned.get(agentId) !== modelRef;
   }
 
   /** After an unpinned run reported another model: the gateway's config changed; read it again. */
@@ -41,7 +41,7 @@ export class AgentPrimaryModels {
     this.snapshot = null;
   }
 
-  private async current(): Promise<Snapshot | null> {
+  private async current(): Promise<Snapshot> {
     const s = this.snapshot;
     if (s && s.bootId === this.bootId() && Date.now() - s.at < TRUST_MS) return s;
     // One read at a time: the runs that start together share it.
@@ -49,20 +49,18 @@ export class AgentPrimaryModels {
     return this.reading;
   }
 
-  private async read(): Promise<Snapshot | null> {
+  private async read(): Promise<Snapshot> {
     const at = Date.now();
+    const unpinned = new Map<string, string>();
     try {
-      const res = await this.listAgents();
-      const unpinned = new Map<string, string>();
-      for (const a of res.agents) {
+      for (const a of (await this.listAgents()).agents) {
         if (a.model?.primary && (a.model.fallbacks ?? []).length === 0) unpinned.set(a.id, a.model.primary);
       }
-      this.snapshot = { bootId: this.bootId(), at, unpinned };
     } catch (e) {
       // Unreadable: every run pins until the next read (an empty snapshot, trusted as long).
       this.log.warn('gateway agents.list failed; pinning every run model until the next read', { error: e instanceof Error ? e.message : String(e) });
-      this.snapshot = { bootId: this.bootId(), at, unpinned: new Map() };
     }
+    this.snapshot = { bootId: this.bootId(), at, unpinned };
     return this.snapshot;
   }
 }
