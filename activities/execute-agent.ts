@@ -37,6 +37,11 @@ export interface ExecuteAgentAttemptInput {
    * (workflows/code-revision.ts): projected right after the attempt's own row.
    */
   runStart?: AttemptRunStart;
+  /**
+   * A revision-3 single command (workflows/code-revision.ts): a success projects the command's
+   * outcome right after the attempt's own row, unless this worker is stopping.
+   */
+  projectOutcome?: boolean;
 }
 
 /** What the run-start projection needs beyond the attempt's own references. */
@@ -62,6 +67,8 @@ export interface AgentAttemptResult {
   tokensOut: number;
   costUsd: number;
   durationMs: number;
+  /** This attempt projected the command's outcome (`projectOutcome`), so the workflow doesn't. */
+  outcomeProjected?: true;
 }
 
 export type AgentGateway = Pick<OpenClawGatewayClient, 'runAgent'>;
@@ -81,6 +88,12 @@ export interface ExecutorDeps {
   events: EventPublisher;
   metrics: AttemptMetrics;
   logger: Logger;
+  /**
+   * Whether this worker is stopping. A stopping worker leaves the outcome to the workflow's next
+   * task, which another worker runs: after a rollback to the legacy path (RUNTIME_SHADOW_MODE on
+   * the new workers), commands in flight must finish as shadow, not with this worker's authority.
+   */
+  draining: () => boolean;
 }
 
 /**
@@ -186,7 +199,25 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
         }),
       );
       log.info('agent attempt succeeded', { provider: run.provider, model: run.model, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs });
-      return { attemptNumber, output: output.value, provider: run.provider, model: run.model, gatewayRunId: run.runId, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs };
+      // Ahead of the workflow, which accepts this result next. Where it doesn't (its completion lost,
+      // the activity timed out meanwhile), the retry re-attaches to this gateway run and projects
+      // the same result again; a failure after that is projected over it by the workflow.
+      const outcomeProjected = req.projectOutcome === true && !deps.draining();
+      if (outcomeProjected) {
+        await db(() => deps.lifecycle.outcome({ ...ref, runId: req.workflowRunId, outcome: 'succeeded', output: output.value, attempt: { attemptNumber, durationMs } }));
+      }
+      return {
+        attemptNumber,
+        output: output.value,
+        provider: run.provider,
+        model: run.model,
+        gatewayRunId: run.runId,
+        tokensIn: usage.tokensIn,
+        tokensOut: usage.tokensOut,
+        costUsd: cost,
+        durationMs,
+        ...(outcomeProjected ? { outcomeProjected: true as const } : {}),
+      };
     } catch (err) {
       // After the success is recorded, an error is not the agent's: the row stays succeeded and
       // the retry re-attaches to the same gateway run (lostPredecessor).

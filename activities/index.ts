@@ -35,6 +35,8 @@ export interface ActivityDeps {
   replayEnabled?: () => boolean;
   /** RUNTIME_SHADOW_MODE of this worker: commands it completes are shadow (see CommandProjection). */
   shadowMode?: () => boolean;
+  /** Whether this worker is stopping (see ExecutorDeps.draining); never, when absent. */
+  draining?: () => boolean;
 }
 
 /**
@@ -59,6 +61,7 @@ export function createActivities(deps: ActivityDeps) {
       events,
       metrics: new AttemptMetrics(deps.metrics),
       logger: deps.logger,
+      draining: deps.draining ?? (() => false),
     }),
     recordRunStarted: (r: RunStarted) => lifecycle.runStarted(r),
     recordCommandOutcome: (o: CommandOutcome) => lifecycle.outcome(o),

@@ -22,12 +22,15 @@ export async function createRuntimeWorker(opts: RuntimeWorkerOptions): Promise<W
   if (!opts.workflowBundle && !existsSync(WORKFLOW_BUNDLE_PATH)) {
     throw new Error(`workflow bundle ${WORKFLOW_BUNDLE_PATH} is missing: build with 'npm run build' (scripts/build.sh bundles the workflows)`);
   }
-  return Worker.create({
+  // Activities exist before their worker; until it is created nothing runs them.
+  let worker: Worker | undefined;
+  const draining = () => worker !== undefined && worker.getState() !== 'RUNNING';
+  worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle ?? { codePath: WORKFLOW_BUNDLE_PATH },
-    activities: createActivities(opts),
+    activities: createActivities({ ...opts, draining }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrency,
     // Each cached workflow holds a sandbox (~2.7 MB here, bench/README.md); the cap bounds the
     // worker's memory under load, at the price of a history replay for evicted workflows.
@@ -36,4 +39,5 @@ export async function createRuntimeWorker(opts: RuntimeWorkerOptions): Promise<W
     // Temporal on another worker, and the gateway's idempotency key re-attaches them.
     shutdownGraceTime: '30 seconds',
   });
+  return worker;
 }

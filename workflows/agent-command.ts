@@ -51,6 +51,8 @@ export async function agentCommandWorkflow(command: AgentCommandWorkflowInput): 
         input,
         traceId: command.traceId,
         ...(onAttempts ? { runStart } : {}),
+        // A replay's success is projected here, with the replay's own projection next to it.
+        ...(revision.attemptsCarryOutcome && !replayed ? { projectOutcome: true } : {}),
       },
       policy,
       command.models ?? [],

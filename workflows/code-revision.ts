@@ -14,8 +14,8 @@ const FOLDED_INTO_REVISION_2: ReadonlySet<PatchId> = new Set([PATCHES.DEAD_LETTE
  * folded patches, writes RuntimeStatus only where Temporal's own status says something else
  * (dead-lettered, discarded, running again after a replay, and how such a run ended, failed), and
  * a single command's attempts carry its run start. A plain success is then 12 events against bare
- * Temporal's 11 (the outcome's marker). A patch added later is asked with patched() in every
- * revision, as usual.
+ * Temporal's 11 (the outcome's marker); revision 3 moves the outcome onto the attempt too, and it
+ * is 11. A patch added later is asked with patched() in every revision, as usual.
  */
 export interface CodeRevision {
   has(patch: PatchId): boolean;
@@ -24,24 +24,32 @@ export interface CodeRevision {
   /**
    * Whether a single command's run start rides on its agent attempts (activities/execute-agent.ts)
    * instead of a local activity, which costs a marker event and an extra workflow activation.
-   * The outcome stays a local activity after the attempt: the command is final only once the
-   * workflow has accepted the attempt's result (a success whose completion Temporal lost is
-   * retried, and a worker stopping for a rollback must not settle commands with authority).
    */
   readonly attemptsCarryRunStart: boolean;
+  /**
+   * Revision 3: whether a single command's successful attempt projects the command's outcome too,
+   * so the workflow completes on the attempt's result without the outcome's local activity (its
+   * marker and an activation: bare Temporal's 11 events and two activations). The attempt says
+   * whether it did (`outcomeProjected`); it doesn't while its worker is stopping, and the workflow
+   * then projects as before, on whichever worker runs its next task.
+   */
+  readonly attemptsCarryOutcome: boolean;
 }
 
-const LEGACY: CodeRevision = { has: (patch) => patched(patch), statusOnPlainPath: true, attemptsCarryRunStart: false };
+const LEGACY: CodeRevision = { has: (patch) => patched(patch), statusOnPlainPath: true, attemptsCarryRunStart: false, attemptsCarryOutcome: false };
 const REVISION_2: CodeRevision = {
   has: (patch) => FOLDED_INTO_REVISION_2.has(patch) || patched(patch),
   statusOnPlainPath: false,
   attemptsCarryRunStart: true,
+  attemptsCarryOutcome: false,
 };
+const REVISION_3: CodeRevision = { ...REVISION_2, attemptsCarryOutcome: true };
 
 export function codeRevisionOf(input: { codeRevision?: number }): CodeRevision {
   const revision = input.codeRevision;
   if (revision === undefined) return LEGACY;
   if (revision === 2) return REVISION_2;
+  if (revision === 3) return REVISION_3;
   // Thrown as a plain Error, this fails the workflow task, which Temporal retries: the run waits
   // for a worker that knows the revision instead of taking paths a later history won't match.
   throw new Error(`workflow code revision ${revision} is newer than this worker's (${WORKFLOW_CODE_REVISION}): deploy workers before the API`);

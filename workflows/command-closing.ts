@@ -7,11 +7,20 @@ import { setRuntimeStatus } from './dead-letter-parking';
 import { projections } from './projection-activities';
 
 /**
- * Projects the success (and the replay's success when one led here) and marks the workflow where
- * its RuntimeStatus would otherwise still say what it was before the replay.
+ * Projects the success unless its attempt did (code revision 3), and the replay's success when one
+ * led here; marks the workflow where its RuntimeStatus would otherwise still say what it was
+ * before the replay.
  */
-export async function closeSucceeded(run: RunRef, output: unknown, attempt: { attemptNumber: number; durationMs: number }, replayed: boolean, revision: CodeRevision): Promise<void> {
-  await projections(revision).recordCommandOutcome({ ...run, outcome: 'succeeded', output, attempt });
+export async function closeSucceeded(
+  run: RunRef,
+  output: unknown,
+  attempt: { attemptNumber: number; durationMs: number; outcomeProjected?: true },
+  replayed: boolean,
+  revision: CodeRevision,
+): Promise<void> {
+  if (!attempt.outcomeProjected) {
+    await projections(revision).recordCommandOutcome({ ...run, outcome: 'succeeded', output, attempt });
+  }
   if (replayed) await projections(revision).recordReplaySucceeded(run);
   if (replayed || revision.statusOnPlainPath) setRuntimeStatus(RUNTIME_STATUS.succeeded);
 }

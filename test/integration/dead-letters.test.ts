@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
-import { recordHistory } from '../support/record-history';
+import { ofCurrentRevision, recordHistory } from '../support/record-history';
 import { until } from '../support/until';
 import { workflowResult } from '../support/workflow-result';
 import { SEARCH_ATTRIBUTES } from '../../runtime/search-attributes';
@@ -65,7 +65,7 @@ describe('dead letters and replay', function () {
     // It said DeadLettered, then Running: the end is marked too, though a plain success isn't.
     const described = await h.client.workflow.getHandle(workflowId).describe();
     assert.equal(described.typedSearchAttributes.get(SEARCH_ATTRIBUTES.RuntimeStatus), 'Succeeded');
-    recordHistory(h, workflowId, 'agent-command-dead-letter-replayed-revision-2');
+    recordHistory(h, workflowId, ofCurrentRevision('agent-command-dead-letter-replayed'));
   });
 
   it('executes a replay id once when it arrives twice through the API and through a signal at the same time', async () => {

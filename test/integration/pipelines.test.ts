@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
 import { processEnv, WorkerProcesses } from '../support/processes';
-import { recordHistory } from '../support/record-history';
+import { ofCurrentRevision, recordHistory } from '../support/record-history';
 import { SseClient } from '../support/sse-client';
 import { until } from '../support/until';
 import { workflowResult } from '../support/workflow-result';
@@ -82,7 +82,7 @@ describe('pipelines: multi-step workflows declared as data', function () {
     } finally {
       await events.close();
     }
-    recordHistory(h, workflowId, 'pipeline-research-report-succeeded-revision-2');
+    recordHistory(h, workflowId, ofCurrentRevision('pipeline-research-report-succeeded'));
   });
 
   it('dead-letters at step 3 and, replayed, resumes from the restored memory without re-running steps 1-2', async () => {
@@ -101,7 +101,7 @@ describe('pipelines: multi-step workflows declared as data', function () {
     assert.deepEqual(callsPerStep(h, commandId), { Research: 1, 'Market insight': 1, Content: 2 }, 'steps 1 and 2 ran once');
     const snapshots = await h.prisma.runtimeMemorySnapshot.findMany({ where: { commandId }, orderBy: { version: 'asc' } });
     assert.deepEqual(snapshots.map((s) => s.step), ['input', 'research', 'analyse', 'input', 'report'], 'the patched input is a new version on top of the restored one');
-    recordHistory(h, workflowId, 'pipeline-dead-letter-replayed-revision-2');
+    recordHistory(h, workflowId, ofCurrentRevision('pipeline-dead-letter-replayed'));
   });
 
   it('stops with budget_exceeded when the next step could cross the cap, and never crosses it', async () => {
@@ -159,7 +159,7 @@ describe('pipelines: multi-step workflows declared as data', function () {
     assert.deepEqual(audit.map((a) => a.outcome).sort(), ['approved', 'rejected']);
     const [run] = await h.prisma.runtimeWorkflowRun.findMany({ where: { commandId: rejected.commandId } });
     assert.deepEqual((run!.steps as { step: string; status: string }[]).map((t) => `${t.step}:${t.status}`), ['research:running', 'research:succeeded', 'review:waiting_approval', 'review:rejected']);
-    recordHistory(h, approved.workflowId, 'pipeline-approval-approved-revision-2');
+    recordHistory(h, approved.workflowId, ofCurrentRevision('pipeline-approval-approved'));
   });
 
   it('runs a parallel group and continues as new when the history passes its limit, carrying only the memory reference', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { getPolicyProfile, type PolicyProfileName } from '../../runtime/policy/profiles';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { request } from '../support/http';
-import { recordHistory } from '../support/record-history';
+import { ofCurrentRevision, recordHistory } from '../support/record-history';
 import { until } from '../support/until';
 
 /**
@@ -49,7 +49,7 @@ const CASES: Case[] = [
     attempts: [failedOn('gemini', 'provider_unavailable'), failedOn('gemini', 'provider_unavailable'), succeededOn('claude')],
     gapsMs: [null, 0],
     final: { command: 'succeeded', deadLetter: null },
-    history: 'agent-command-provider-fallback-revision-2',
+    history: ofCurrentRevision('agent-command-provider-fallback'),
   },
   {
     name: 'critical_sync: Gemini and Claude down -> one attempt each (its fallback threshold is 1), then OpenAI succeeds',

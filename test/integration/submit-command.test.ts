@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { getHarness, type RuntimeHarness } from '../support/runtime-harness';
 import { historyEventKinds } from '../support/history-events';
 import { request } from '../support/http';
-import { recordHistory } from '../support/record-history';
+import { WORKFLOW_CODE_REVISION } from '../../runtime/code-revision';
+import { ofCurrentRevision, recordHistory } from '../support/record-history';
 import { until } from '../support/until';
 import { workflowResult } from '../support/workflow-result';
 
@@ -74,8 +75,8 @@ describe('POST /v1/commands: one command end to end', function () {
     assert.equal(logs[0]!.traceId, TRACE_ID);
     assert.equal(logs[0]!.tokensOut, attempt.tokensOut);
 
-    // Code revision 2: no patch markers, no search-attribute upserts, the run start rides on the
-    // attempt: bare Temporal's one-activity workflow plus the outcome's local-activity marker.
+    // Code revision 3: no patch markers, no search-attribute upserts, the run start and the outcome
+    // ride on the attempt: bare Temporal's one-activity workflow, event for event.
     assert.deepEqual(await historyEventKinds(h, workflowId), [
       'WorkflowExecutionStarted',
       'WorkflowTaskScheduled',
@@ -87,11 +88,10 @@ describe('POST /v1/commands: one command end to end', function () {
       'WorkflowTaskScheduled',
       'WorkflowTaskStarted',
       'WorkflowTaskCompleted',
-      'MarkerRecorded(core_local_activity)',
       'WorkflowExecutionCompleted',
     ]);
 
-    recordHistory(h, workflowId, 'agent-command-succeeded-revision-2');
+    recordHistory(h, workflowId, ofCurrentRevision('agent-command-succeeded'));
   });
 
   it('projects a best_effort command the provider rejects as failed, with a named failure class and no retry', async () => {
@@ -116,7 +116,7 @@ describe('POST /v1/commands: one command end to end', function () {
     const run = await h.prisma.runtimeWorkflowRun.findFirstOrThrow({ where: { commandId } });
     assert.equal(run.status, 'failed');
 
-    recordHistory(h, workflowId, 'agent-command-failed-best-effort-revision-2');
+    recordHistory(h, workflowId, ofCurrentRevision('agent-command-failed-best-effort'));
   });
 
   it('leaves a run of a code revision the worker does not know waiting, its workflow task failed with the reason', async () => {
@@ -131,7 +131,10 @@ describe('POST /v1/commands: one command end to end', function () {
         const events = (await handle.fetchHistory()).events ?? [];
         return events.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;
       });
-      assert.match(history.failure?.message ?? '', /workflow code revision 99 is newer than this worker's \(2\): deploy workers before the API/);
+      assert.ok(
+        (history.failure?.message ?? '').includes(`workflow code revision 99 is newer than this worker's (${WORKFLOW_CODE_REVISION}): deploy workers before the API`),
+        String(history.failure?.message),
+      );
       assert.equal((await handle.describe()).status.name, 'RUNNING');
       assert.equal(h.standin.callsFor(workflowId).length, 0, 'no agent call was made');
     } finally {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { WORKFLOW_CODE_REVISION } from '../../runtime/code-revision';
 import type { RuntimeHarness } from './runtime-harness';
 import { HISTORIES_DIR, TEMPORAL_CLI } from './paths';
 
@@ -17,4 +18,12 @@ export function recordHistory(h: RuntimeHarness, workflowId: string, name: strin
   );
   mkdirSync(HISTORIES_DIR, { recursive: true });
   writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), json);
+}
+
+/**
+ * A history's name under the code revision new runs start with, so recording again after the next
+ * revision adds its histories next to the older revision's instead of overwriting them.
+ */
+export function ofCurrentRevision(name: string): string {
+  return `${name}-revision-${WORKFLOW_CODE_REVISION}`;
 }
