@@ -82,13 +82,17 @@ export class CommandDispatcher {
       const winner = await this.deps.prisma.runtimeCommand.findUniqueOrThrow({ where: { idempotencyKey: req.idempotencyKey! } });
       return this.repeat(winner, hash, req.ownerTenant);
     }
+    // The start is prepared (a policy read) while the event is written: one round trip after the
+    // other was a hop more on every answer. Its failure is taken below, once the event is out.
+    const preparing = this.deps.starter.prepare(command);
+    preparing.catch(() => undefined);
     // Before the start, so it precedes every event the workflow publishes.
     await this.deps.events.publish(
       commandEvent('command.accepted', { commandId: command.id, workflowId: command.workflowId, traceId: command.traceId, agentFamily: command.agentFamily }, { data: { action: command.action, policyProfile, ...(command.replayOfCommandId ? { replayOf: command.replayOfCommandId } : {}) } }),
     );
     let prepared: PreparedStart;
     try {
-      prepared = await this.deps.starter.prepare(command);
+      prepared = await preparing;
     } catch (err) {
       return this.abandon(command, err);
     }
