@@ -123,7 +123,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     const db = <T>(op: () => Promise<T>) => untilDatabaseAnswers(ctx, log, op);
     const lost = attemptNumber > 1 ? await db(() => deps.attempts.lostPredecessor({ ...key, startedAt, step: req.step?.id ?? null, model: requested.model, sameActivity: ctx.info.attempt > 1 })) : null;
     const idempotencyKey = lost?.idempotencyKey ?? gatewayIdempotencyKey(req.commandId, attemptNumber);
-    await db(() => deps.attempts.started({
+    const attemptStart = {
       reattached: lost !== null,
       ...key,
       workflowId: req.workflowId,
@@ -134,13 +134,16 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       startedAt,
       ...requested,
       step: req.step?.id ?? null,
-    }));
+    };
     const ref = { commandId: req.commandId, workflowId: req.workflowId, traceId: req.traceId, agentFamily: req.agentFamily };
-    // After the attempt's row, so a worker lost in between leaves no gap in the attempt numbers;
-    // every attempt repeats it (idempotent): an earlier one may have died before writing it.
+    // The run start in the attempt row's statement: one round trip, and no gap in the attempt
+    // numbers if the worker is lost. Every attempt repeats it (idempotent): an earlier one may have
+    // died before writing it.
     if (req.runStart) {
       const runStart = { ...ref, runId: req.workflowRunId, ...req.runStart };
-      await db(() => deps.lifecycle.runStarted(runStart));
+      await db(() => deps.lifecycle.runStarted(runStart, deps.attempts.startRow(attemptStart)));
+    } else {
+      await db(() => deps.attempts.started(attemptStart));
     }
     log.info('agent attempt started', { agentFamily: req.agentFamily, action: req.action });
     await deps.events.publish(commandEvent('attempt.started', ref, { fact: attemptNumber, data: { attemptNumber, reattached: lost !== null } }));
@@ -189,23 +192,27 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
         deps.metrics.observe({ agentFamily: req.agentFamily, outcome: 'failed', errorClass: 'invalid_output', durationMs });
         throw failure('invalid_output', output.message, { attemptNumber, costUsd: cost });
       }
-      await db(() => deps.attempts.succeeded({ ...key, ...usage, finishedAt: new Date(), durationMs }));
-      recordedSuccess = true;
-      deps.metrics.observe({ agentFamily: req.agentFamily, outcome: 'succeeded', provider: run.provider, durationMs, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost });
-      await deps.events.publish(
-        commandEvent('attempt.succeeded', ref, {
-          fact: attemptNumber,
-          data: { attemptNumber, provider: run.provider, model: run.model, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs },
-        }),
-      );
-      log.info('agent attempt succeeded', { provider: run.provider, model: run.model, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs });
-      // Ahead of the workflow, which accepts this result next. Where it doesn't (its completion lost,
-      // the activity timed out meanwhile), the retry re-attaches to this gateway run and projects
-      // the same result again; a failure after that is projected over it by the workflow.
+      const success = { ...key, ...usage, finishedAt: new Date(), durationMs };
+      const succeeded = commandEvent('attempt.succeeded', ref, {
+        fact: attemptNumber,
+        data: { attemptNumber, provider: run.provider, model: run.model, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs },
+      });
+      // The command's outcome, ahead of the workflow, which accepts this result next. Where it
+      // doesn't (its completion lost, the activity timed out meanwhile), the retry re-attaches to
+      // this gateway run and projects the same result again; a failure after that is projected
+      // over it by the workflow. One statement with the attempt's success, one round trip.
       const outcomeProjected = req.projectOutcome === true && !deps.draining();
+      // From here an error is not the agent's (see the catch): the write is retried with the activity.
+      recordedSuccess = true;
       if (outcomeProjected) {
-        await db(() => deps.lifecycle.outcome({ ...ref, runId: req.workflowRunId, outcome: 'succeeded', output: output.value, attempt: { attemptNumber, durationMs } }));
+        const outcome = { ...ref, runId: req.workflowRunId, outcome: 'succeeded' as const, output: output.value, attempt: { attemptNumber, durationMs } };
+        await db(() => deps.lifecycle.outcome(outcome, { attemptNumber, success: deps.attempts.successRow(success), event: succeeded }));
+      } else {
+        await db(() => deps.attempts.succeeded(success));
+        await deps.events.publish(succeeded);
       }
+      deps.metrics.observe({ agentFamily: req.agentFamily, outcome: 'succeeded', provider: run.provider, durationMs, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost });
+      log.info('agent attempt succeeded', { provider: run.provider, model: run.model, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: cost, durationMs });
       return {
         attemptNumber,
         output: output.value,
@@ -219,8 +226,8 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
         ...(outcomeProjected ? { outcomeProjected: true as const } : {}),
       };
     } catch (err) {
-      // After the success is recorded, an error is not the agent's: the row stays succeeded and
-      // the retry re-attaches to the same gateway run (lostPredecessor).
+      // An error while the success is recorded or after is not the agent's: the retry re-attaches
+      // to the same gateway run (lostPredecessor), whether the row says succeeded or still running.
       if (err instanceof ApplicationFailure || recordedSuccess) throw err;
       const classified = classifyGatewayFailure(err);
       const durationMs = Date.now() - startedAt.getTime();

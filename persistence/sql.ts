@@ -7,14 +7,37 @@ export interface SqlStatement {
   values: unknown[];
 }
 
+/** A piece of SQL made with `sqlFragment`, spliced into a `sql` statement as SQL, its values renumbered there. */
+export class SqlFragment {
+  constructor(readonly statement: SqlStatement) {}
+}
+
 /**
  * `sql\`... ${value} ...\``: every interpolation becomes a bind parameter, never text, so values
- * cannot inject SQL. Cast in the SQL where PostgreSQL cannot infer a type (`${json}::jsonb`).
+ * cannot inject SQL; a `SqlFragment` is spliced in as SQL with its own parameters. Cast in the SQL
+ * where PostgreSQL cannot infer a type (`${json}::jsonb`).
  */
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlStatement {
   let text = strings[0]!;
-  for (let i = 0; i < values.length; i++) text += `$${i + 1}${strings[i + 1]}`;
-  return { text, values };
+  const params: unknown[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value instanceof SqlFragment) {
+      const offset = params.length;
+      text += value.statement.text.replace(/\$(\d+)/g, (_, n: string) => `$${offset + Number(n)}`);
+      params.push(...value.statement.values);
+    } else {
+      params.push(value);
+      text += `$${params.length}`;
+    }
+    text += strings[i + 1];
+  }
+  return { text, values: params };
+}
+
+/** A statement piece for another statement (a CTE, say), so two writes go in one round trip. */
+export function sqlFragment(strings: TemplateStringsArray, ...values: unknown[]): SqlFragment {
+  return new SqlFragment(sql(strings, ...values));
 }
 
 /** What the hot-path projections need of a pool (pg.Pool; tests may hand in their own). */

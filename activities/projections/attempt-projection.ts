@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../../persistence/prisma-client';
-import { sql, type SqlPool, type SqlStatement } from '../../persistence/sql';
+import { sql, sqlFragment, type SqlFragment, type SqlPool, type SqlStatement } from '../../persistence/sql';
 import type { FailureClass } from '../../runtime/failures';
 
 /** Natural key of an attempt row: a retried activity writes the same row, never a second one. */
@@ -52,15 +52,22 @@ export class AttemptProjection {
   ) {}
 
   async started(a: AttemptStart): Promise<void> {
-    // ON CONFLICT DO NOTHING: a re-delivered start (activity retried after a lost completion)
-    // never resets a finished row. Raw, because createMany wraps its INSERT in BEGIN/COMMIT: three
-    // round trips where one does, on every attempt.
-    await this.db.query(sql`
+    await this.db.query(sql`${this.startRow(a)}`);
+  }
+
+  /**
+   * The attempt's row as a statement piece, for a statement of its own or for the run start's
+   * (CommandProjection.runStarted): one round trip for both. ON CONFLICT DO NOTHING: a re-delivered
+   * start (activity retried after a lost completion) never resets a finished row. Raw, because
+   * createMany wraps its INSERT in BEGIN/COMMIT: three round trips where one does.
+   */
+  startRow(a: AttemptStart): SqlFragment {
+    return sqlFragment`
       INSERT INTO runtime_command_attempts
              (id, command_id, attempt_number, workflow_id, workflow_run_id, activity_id, status, provider, model, idempotency_key, trace_id, started_at, reattached, step)
       VALUES (${`${a.commandId}:${a.attemptNumber}`}, ${a.commandId}, ${a.attemptNumber}, ${a.workflowId}, ${a.workflowRunId}, ${a.activityId}, 'running',
               ${a.provider}, ${a.model}, ${a.idempotencyKey}, ${a.traceId}, ${a.startedAt}, ${a.reattached}, ${a.step})
-      ON CONFLICT DO NOTHING`);
+      ON CONFLICT DO NOTHING`;
   }
 
   /**
@@ -98,14 +105,19 @@ export class AttemptProjection {
 
   /** One statement, like started(): the ORM's update compiled its query on every attempt (bench/README.md). */
   async succeeded(a: AttemptSuccess): Promise<void> {
-    await this.finish(a, sql`
+    await this.finish(a, sql`${this.successRow(a)}`);
+  }
+
+  /** The success as a statement piece, for the command outcome's statement too (CommandProjection.outcome). */
+  successRow(a: AttemptSuccess): SqlFragment {
+    return sqlFragment`
       UPDATE runtime_command_attempts
          SET status = 'succeeded', error_class = NULL, error_message = NULL, provider = ${a.provider}, model = ${a.model},
              gateway_run_id = ${a.gatewayRunId}, tokens_in = ${a.tokensIn}, tokens_out = ${a.tokensOut},
              tokens_cache_read = ${a.tokensCacheRead}, tokens_cache_write = ${a.tokensCacheWrite},
              cost_usd = ${decimal(a.costUsd)}::numeric, gateway_cost_usd = ${a.gatewayCostUsd === null ? null : decimal(a.gatewayCostUsd)}::numeric,
              finished_at = ${a.finishedAt}, duration_ms = ${a.durationMs}
-       WHERE command_id = ${a.commandId} AND attempt_number = ${a.attemptNumber}`);
+       WHERE command_id = ${a.commandId} AND attempt_number = ${a.attemptNumber}`;
   }
 
   async failed(a: AttemptFailure): Promise<void> {

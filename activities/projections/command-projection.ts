@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../../persistence/prisma-client';
-import { sql, type SqlPool } from '../../persistence/sql';
+import { sql, sqlFragment, type SqlFragment, type SqlPool } from '../../persistence/sql';
 import type { FailureClass } from '../../runtime/failures';
 
 export interface RunRef {
@@ -54,10 +54,13 @@ export class CommandProjection {
    * dead_lettered: a new run replaying a dead letter whose parked workflow had expired.
    * workflow_started_at: a running workflow is started, whoever started it (a schedule firing, or
    * an API whose own mark was lost), so the API's start sweep leaves it alone.
+   * `attemptRow`: the agent attempt that carries the run start writes its own row in the same
+   * statement (AttemptProjection.startRow).
    */
-  async runStarted(r: RunStarted): Promise<void> {
+  async runStarted(r: RunStarted, attemptRow?: SqlFragment): Promise<void> {
+    const attempt = attemptRow ? sqlFragment`attempt AS (${attemptRow}),` : sqlFragment``;
     await this.db.query(sql`
-      WITH run AS (
+      WITH ${attempt} run AS (
         INSERT INTO runtime_workflow_runs (id, command_id, workflow_id, run_id, workflow_type, task_queue, status, trace_id, started_at, replay_id)
         VALUES (${r.runId}, ${r.commandId}, ${r.workflowId}, ${r.runId}, ${r.workflowType}, ${r.taskQueue}, 'running', ${r.traceId}, now(), ${r.replayId ?? null})
         ON CONFLICT DO NOTHING)
@@ -70,21 +73,37 @@ export class CommandProjection {
    * rows, in one statement (one round trip instead of eight; the CTEs share one snapshot, so the
    * totals and the three writes agree). A retry rewrites the same values; completed_at keeps the
    * first. A missing command or run row is an error the activity retries, as Prisma's update was.
+   * `lastAttempt`: the successful attempt that projects the outcome writes its own success in the
+   * same statement (AttemptProjection.successRow); the totals take its new row in place of the
+   * snapshot's, which the statement cannot see, and it must exist.
    */
-  async outcome(o: CommandOutcome): Promise<void> {
+  async outcome(o: CommandOutcome, lastAttempt?: { attemptNumber: number; success: SqlFragment }): Promise<void> {
     const succeeded = o.outcome === 'succeeded';
     const output = succeeded && o.output !== undefined ? JSON.stringify(o.output) : null;
     const errorClass = succeeded ? null : o.errorClass;
     const errorMessage = succeeded ? null : o.errorMessage;
-    const { rows: [written] } = await this.db.query<{ commands: number; runs: number }>(sql`
-      WITH totals AS (
+    const attempts = lastAttempt
+      ? sqlFragment`
+      attempt AS (${lastAttempt.success} RETURNING tokens_in, tokens_out, cost_usd, duration_ms, workflow_run_id),
+      attempts AS (
+        SELECT tokens_in, tokens_out, cost_usd, duration_ms, workflow_run_id FROM attempt
+        UNION ALL
+        SELECT tokens_in, tokens_out, cost_usd, duration_ms, workflow_run_id FROM runtime_command_attempts
+         WHERE command_id = ${o.commandId} AND attempt_number <> ${lastAttempt.attemptNumber}),`
+      : sqlFragment`
+      attempts AS (SELECT tokens_in, tokens_out, cost_usd, duration_ms, workflow_run_id FROM runtime_command_attempts WHERE command_id = ${o.commandId}),`;
+    const { rows: [written] } = await this.db.query<{ commands: number; runs: number; attempts: number }>(sql`
+      WITH ${attempts}
+      totals AS (
         SELECT count(*)::int AS attempts,
                COALESCE(SUM(tokens_in), 0)::int AS tokens_in, COALESCE(SUM(tokens_out), 0)::int AS tokens_out,
                COALESCE(SUM(cost_usd), 0) AS cost_usd, SUM(duration_ms)::int AS duration_ms,
                COALESCE(SUM(tokens_in) FILTER (WHERE workflow_run_id = ${o.runId}), 0)::int AS run_tokens_in,
                COALESCE(SUM(tokens_out) FILTER (WHERE workflow_run_id = ${o.runId}), 0)::int AS run_tokens_out,
                COALESCE(SUM(cost_usd) FILTER (WHERE workflow_run_id = ${o.runId}), 0) AS run_cost_usd
-          FROM runtime_command_attempts WHERE command_id = ${o.commandId}),
+          FROM attempts
+        -- No totals row, so nothing below is written, when the attempt it reports is missing.
+        ${lastAttempt ? sqlFragment`HAVING EXISTS (SELECT 1 FROM attempt)` : sqlFragment``}),
       cmd AS (
         UPDATE runtime_commands AS c
            SET attempt_count = t.attempts, tokens_in = t.tokens_in, tokens_out = t.tokens_out, cost_usd = t.cost_usd,
@@ -112,9 +131,13 @@ export class CommandProjection {
                error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message, tokens_in = EXCLUDED.tokens_in,
                tokens_out = EXCLUDED.tokens_out, cost_usd = EXCLUDED.cost_usd, duration_ms = EXCLUDED.duration_ms, shadow = EXCLUDED.shadow
         RETURNING 1)
-      SELECT (SELECT count(*) FROM cmd)::int AS commands, (SELECT count(*) FROM run)::int AS runs`);
-    if (!written || written.commands !== 1 || written.runs !== 1) {
-      throw new Error(`outcome of command ${o.commandId} run ${o.runId} not projected: ${written?.commands ?? 0} command rows, ${written?.runs ?? 0} run rows`);
+      SELECT (SELECT count(*) FROM cmd)::int AS commands, (SELECT count(*) FROM run)::int AS runs,
+             ${lastAttempt ? sqlFragment`(SELECT count(*) FROM attempt)::int` : sqlFragment`1`} AS attempts`);
+    if (!written || written.commands !== 1 || written.runs !== 1 || written.attempts !== 1) {
+      throw new Error(
+        `outcome of command ${o.commandId} run ${o.runId} not projected: ${written?.commands ?? 0} command rows, ${written?.runs ?? 0} run rows` +
+          (lastAttempt ? `, ${written?.attempts ?? 0} rows of attempt ${lastAttempt.attemptNumber}` : ''),
+      );
     }
   }
 }

