@@ -145,11 +145,15 @@ describe('dead letters and replay', function () {
   });
 
   it('refuses admin mutations without a verified identity, and audits the refusal', async () => {
+    const since = new Date(Date.now() - 1000);
     const answer = await request(h.apiUrl, 'POST', '/admin/runtime/dead-letters/replay', { json: { reason: 'x' }, anonymous: true });
     assert.equal(answer.status, 401);
     assert.equal(answer.body.error.reason, 'missing_token');
-    const denial = await h.prisma.runtimeAdminAudit.findFirst({ where: { action: 'auth.denied', targetId: 'POST /admin/runtime/dead-letters/replay' }, orderBy: { createdAt: 'desc' } });
-    assert.equal(denial?.actor, 'anonymous');
+    // The audit row is written after the answer, and other suites audit refusals of this route too.
+    const denial = await until('the refusal audited', () =>
+      h.prisma.runtimeAdminAudit.findFirst({ where: { action: 'auth.denied', targetId: 'POST /admin/runtime/dead-letters/replay', actor: 'anonymous', createdAt: { gte: since } } }),
+    );
+    assert.equal(denial.actor, 'anonymous');
   });
 
   it('bulk-replays 50 dead letters: 45 complete, the 5 that fail again are listed', async function () {
