@@ -84,11 +84,11 @@ export class AttemptProjection {
     const previous = await this.prisma.runtimeCommandAttempt.findUnique({
       where: { commandId_attemptNumber: { commandId: a.commandId, attemptNumber: a.attemptNumber - 1 } },
     });
-    // Only the same call can be handed over: same pipeline step, same model. A success counts as
-    // lost only within one activity (its completion never reached Temporal); a success before a
-    // new round or step is an ordinary earlier attempt.
+    // Only the same call can be handed over: same pipeline step, same model.
     if (!previous || previous.step !== a.step || previous.model !== a.model) return null;
-    if (previous.status === 'succeeded') return a.sameActivity ? { idempotencyKey: previous.idempotencyKey, usageRecorded: true } : null;
+    if (previous.status === 'succeeded') {
+      return (await this.successLost(a, previous)) ? { idempotencyKey: previous.idempotencyKey, usageRecorded: true } : null;
+    }
     if (previous.status !== 'running') return null;
     await this.prisma.runtimeCommandAttempt.updateMany({
       where: { id: previous.id, status: 'running' },
@@ -101,6 +101,20 @@ export class AttemptProjection {
       },
     });
     return { idempotencyKey: previous.idempotencyKey, usageRecorded: false };
+  }
+
+  /**
+   * Whether a recorded success of the same step and model is one Temporal never got. Within one
+   * activity it must be (the activity is retried only because its completion was lost). Across a
+   * round boundary it is too, since a round starts only after the last one failed: under provider
+   * fallback a round is one attempt, so a success whose completion was lost (the worker killed
+   * right after writing it) ends its round with a timeout. The exception is a dead letter parked
+   * or replayed since: the replay may carry another input, so the step is run afresh.
+   */
+  private async successLost(a: AttemptKey & { sameActivity: boolean }, previous: { startedAt: Date }): Promise<boolean> {
+    if (a.sameActivity) return true;
+    const parked = await this.prisma.runtimeDeadLetter.findUnique({ where: { commandId: a.commandId }, select: { updatedAt: true } });
+    return parked === null || parked.updatedAt < previous.startedAt;
   }
 
   /** One statement, like started(): the ORM's update compiled its query on every attempt (bench/README.md). */

@@ -15,7 +15,7 @@ describe('attempt projection: a lost answer hands its gateway run to the next at
     db = await createTestDatabase();
     sqlPool = createSqlPool(db.url, () => undefined);
     attempts = new AttemptProjection(db.prisma, sqlPool);
-    for (const id of ['running', 'succeeded', 'failed']) {
+    for (const id of ['running', 'succeeded', 'parked', 'failed']) {
       await db.prisma.runtimeCommand.create({ data: { id, requestHash: 'h', agentFamily: 'research', action: 'investigate', input: {}, policyProfile: 'standard_async', traceId: 't', workflowId: `command-${id}` } });
     }
   });
@@ -42,10 +42,27 @@ describe('attempt projection: a lost answer hands its gateway run to the next at
       tokensCacheRead: 0, tokensCacheWrite: 0, costUsd: 0.001, gatewayCostUsd: null, finishedAt: new Date(), durationMs: 5,
     });
     const next = { commandId: 'succeeded', attemptNumber: 2, startedAt: new Date(), step: null, model: 'm', sameActivity: true };
-    assert.equal(await attempts.lostPredecessor({ ...next, sameActivity: false }), null, 'a success before a new round or step is just an earlier attempt');
+    assert.equal(await attempts.lostPredecessor({ ...next, step: 'analyse' }), null, 'a success of another step is just an earlier attempt');
     assert.deepEqual(await attempts.lostPredecessor(next), { idempotencyKey: 'key-succeeded-1', usageRecorded: true });
+    // A new round after it (one attempt per round under provider fallback): its round failed with a
+    // timeout because Temporal never got the success, so the success is still the answer.
+    assert.deepEqual(await attempts.lostPredecessor({ ...next, sameActivity: false }), { idempotencyKey: 'key-succeeded-1', usageRecorded: true });
     const row = await db.prisma.runtimeCommandAttempt.findUniqueOrThrow({ where: { commandId_attemptNumber: { commandId: 'succeeded', attemptNumber: 1 } } });
     assert.equal(row.status, 'succeeded', 'left as it is');
+  });
+
+  it('a success before a dead letter was parked or replayed is just an earlier attempt: the replay runs the step afresh', async () => {
+    await start('parked', 1, 'key-parked-1');
+    await attempts.succeeded({
+      commandId: 'parked', attemptNumber: 1, provider: 'p', model: 'm', gatewayRunId: 'r', tokensIn: 10, tokensOut: 5,
+      tokensCacheRead: 0, tokensCacheWrite: 0, costUsd: 0.001, gatewayCostUsd: null, finishedAt: new Date(), durationMs: 5,
+    });
+    await db.prisma.runtimeDeadLetter.create({
+      data: { commandId: 'parked', workflowId: 'command-parked', agentFamily: 'research', action: 'investigate', policyProfile: 'standard_async', errorClass: 'timeout', errorMessage: 'x', attempts: 1, replayableUntil: new Date(Date.now() + 60_000), traceId: 't' },
+    });
+    const next = { commandId: 'parked', attemptNumber: 2, startedAt: new Date(), step: null, model: 'm' };
+    assert.equal(await attempts.lostPredecessor({ ...next, sameActivity: false }), null);
+    assert.deepEqual(await attempts.lostPredecessor({ ...next, sameActivity: true }), { idempotencyKey: 'key-parked-1', usageRecorded: true }, 'within one activity it is lost whatever happened before');
   });
 
   it('a predecessor that failed is a real failure: the next attempt is a new gateway run', async () => {
