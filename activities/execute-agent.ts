@@ -152,7 +152,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     // Temporal delivers cancellation to this activity.
     const heartbeatEvery = Math.max(1000, Math.floor((ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
     const timer = setInterval(() => ctx.heartbeat(), heartbeatEvery);
-    let recordedSuccess = false;
+    let successReached = false;
     try {
       const raw = req.step ? resolveStepInput(req.step.input, await db(() => deps.memory.load(req.commandId, req.step!.memory.version))) : req.input;
       const input = family.inputSchema.parse(raw);
@@ -203,7 +203,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       // over it by the workflow. One statement with the attempt's success, one round trip.
       const outcomeProjected = req.projectOutcome === true && !deps.draining();
       // From here an error is not the agent's (see the catch): the write is retried with the activity.
-      recordedSuccess = true;
+      successReached = true;
       if (outcomeProjected) {
         const outcome = { ...ref, runId: req.workflowRunId, outcome: 'succeeded' as const, output: output.value, attempt: { attemptNumber, durationMs } };
         await db(() => deps.lifecycle.outcome(outcome, { attemptNumber, success: deps.attempts.successRow(success), event: succeeded }));
@@ -228,7 +228,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
     } catch (err) {
       // An error while the success is recorded or after is not the agent's: the retry re-attaches
       // to the same gateway run (lostPredecessor), whether the row says succeeded or still running.
-      if (err instanceof ApplicationFailure || recordedSuccess) throw err;
+      if (err instanceof ApplicationFailure || successReached) throw err;
       const classified = classifyGatewayFailure(err);
       const durationMs = Date.now() - startedAt.getTime();
       await db(() => deps.attempts.failed({ ...key, errorClass: classified.errorClass, errorMessage: classified.message, finishedAt: new Date(), durationMs }));

@@ -216,6 +216,31 @@ function side(seconds: number, samples: { e2e: number; submitMs: number }[], ext
   };
 }
 
+/** One half of a Mode A level on one side: its wall time, samples and CPU per command. */
+interface MeasuredHalf {
+  seconds: number;
+  samples: { e2e: number; submitMs: number }[];
+  cpu: Record<string, number>;
+  commands: number;
+  /** Workflow ids and submit times, for the timeline of the level's steady middle. */
+  started: { workflowId: string; submittedAt: number }[];
+}
+
+interface RuntimeHalf extends MeasuredHalf {
+  lags: number[];
+  failures: number;
+  failureKinds: Record<string, number>;
+}
+
+/** A side's halves as one level: wall times add up, samples join, CPU per command is weighted by commands. */
+function mergeHalves(halves: MeasuredHalf[]): { seconds: number; samples: { e2e: number; submitMs: number }[]; cpu: Record<string, number> } {
+  const commands = halves.reduce((n, h) => n + h.commands, 0);
+  const cpu: Record<string, number> = {};
+  for (const h of halves) for (const [k, v] of Object.entries(h.cpu)) cpu[k] = (cpu[k] ?? 0) + (v * h.commands) / commands;
+  for (const k of Object.keys(cpu)) cpu[k] = round(cpu[k]!, 1);
+  return { seconds: halves.reduce((t, h) => t + h.seconds, 0), samples: halves.flatMap((h) => h.samples), cpu };
+}
+
 // ---------------------------------------------------------------- Mode A
 
 async function modeA(results: BenchResults, temporalAddress: string, temporalPid: number, client: Client): Promise<string> {
@@ -238,20 +263,22 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   };
   await closedLoop(5, PLAN.warmup, async (i) => void (await bareOne(`warm${i}`)));
   const bareCpu = new CpuMeter(async () => ({ worker: [bare.pid], temporal: [temporalPid] }));
-  const bareLevel = async (run: RunResult) => {
-    rss.reset();
+  const bareHalf = async (run: RunResult, commands: number, half: string): Promise<MeasuredHalf> => {
     await bareCpu.start();
     const starts: { id: string; submittedAt: number; submitMs: number }[] = [];
-    const seconds = await closedLoop(run.concurrency, run.commands, async (i) => void starts.push(await bareOne(`c${run.concurrency}-${i}`)), (d) =>
-      progress.line(`Mode A bare c=${run.concurrency}: ${d}/${run.commands}`),
+    const seconds = await closedLoop(run.concurrency, commands, async (i) => void starts.push(await bareOne(`c${run.concurrency}${half}-${i}`)), (d) =>
+      progress.line(`Mode A bare c=${run.concurrency} (${half} half): ${d}/${commands}`),
     );
     const samples = await mapLimit(starts, 16, async (s) => {
       const d = await client.workflow.getHandle(s.id).describe();
       return { e2e: d.closeTime!.getTime() - s.submittedAt, submitMs: s.submitMs };
     });
-    const cpu = await bareCpu.perCommand(run.commands);
-    run.bare = side(seconds, samples, { workerRssMb: rss.peakMb(bare.pid), temporalRssMb: rss.peakMb(temporalPid), cpuMsPerCommand: cpu });
-    run.bare.timeline = await timeline(client, steadySample(starts).map((s) => ({ workflowId: s.id, submittedAt: s.submittedAt })));
+    return { seconds, samples, cpu: await bareCpu.perCommand(commands), commands, started: starts.map((s) => ({ workflowId: s.id, submittedAt: s.submittedAt })) };
+  };
+  const recordBare = async (run: RunResult, halves: MeasuredHalf[]) => {
+    const m = mergeHalves(halves);
+    run.bare = side(m.seconds, m.samples, { workerRssMb: rss.peakMb(bare.pid), temporalRssMb: rss.peakMb(temporalPid), cpuMsPerCommand: m.cpu });
+    run.bare.timeline = await timeline(client, steadySample(halves[0]!.started));
     say(`Mode A bare c=${run.concurrency}: ${run.bare.throughput}/s, e2e p50 ${run.bare.e2eMs.p50} ms`);
   };
 
@@ -273,28 +300,38 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   const rrss = new RssSampler([procs.worker.pid, procs.api.pid, temporalPid]);
   await runtimeLevel('Mode A runtime warm-up', procs, watcher, 5, PLAN.warmup);
   const rtCpu = new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [temporalPid], postgres: await pgBackends(watcher) }));
-  const runtimeLevelA = async (run: RunResult) => {
-    rrss.reset();
+  const runtimeHalf = async (run: RunResult, commands: number, half: string): Promise<RuntimeHalf> => {
     watcher.pollEvery(modeAPollMs(run.concurrency));
     await rtCpu.start();
-    const r = await runtimeLevel('Mode A runtime', procs, watcher, run.concurrency, run.commands);
-    const cpu = await rtCpu.perCommand(run.commands);
-    const lags = await projectionLags(client, r.samples);
-    run.runtime = side(
-      r.seconds,
-      r.samples.map((s) => ({ e2e: s.completedAt - s.submittedAt, submitMs: s.submitMs })),
-      {
-        failures: r.failures,
-        failureKinds: r.failureKinds,
-        projectionLagMs: dist(lags),
-        closeAfterProjectionMs: dist(lags.map((l) => -l)),
-        workerRssMb: rrss.peakMb(procs.worker.pid),
-        apiRssMb: rrss.peakMb(procs.api.pid),
-        temporalRssMb: rrss.peakMb(temporalPid),
-        cpuMsPerCommand: cpu,
-      },
-    );
-    run.runtime.timeline = await timeline(client, steadySample(r.samples).map((s) => ({ workflowId: `command-${s.commandId}`, submittedAt: s.submittedAt })));
+    const r = await runtimeLevel(`Mode A runtime (${half} half)`, procs, watcher, run.concurrency, commands);
+    const cpu = await rtCpu.perCommand(commands);
+    return {
+      seconds: r.seconds,
+      samples: r.samples.map((s) => ({ e2e: s.completedAt - s.submittedAt, submitMs: s.submitMs })),
+      cpu,
+      commands,
+      started: r.samples.map((s) => ({ workflowId: `command-${s.commandId}`, submittedAt: s.submittedAt })),
+      lags: await projectionLags(client, r.samples),
+      failures: r.failures,
+      failureKinds: r.failureKinds,
+    };
+  };
+  const recordRuntime = async (run: RunResult, halves: RuntimeHalf[]) => {
+    const m = mergeHalves(halves);
+    const lags = halves.flatMap((h) => h.lags);
+    const failureKinds: Record<string, number> = {};
+    for (const h of halves) for (const [k, n] of Object.entries(h.failureKinds)) failureKinds[k] = (failureKinds[k] ?? 0) + n;
+    run.runtime = side(m.seconds, m.samples, {
+      failures: halves.reduce((n, h) => n + h.failures, 0),
+      failureKinds,
+      projectionLagMs: dist(lags),
+      closeAfterProjectionMs: dist(lags.map((l) => -l)),
+      workerRssMb: rrss.peakMb(procs.worker.pid),
+      apiRssMb: rrss.peakMb(procs.api.pid),
+      temporalRssMb: rrss.peakMb(temporalPid),
+      cpuMsPerCommand: m.cpu,
+    });
+    run.runtime.timeline = await timeline(client, steadySample(halves[0]!.started));
     run.ratio = {
       latencyP50: round(run.runtime.e2eMs.p50 / run.bare!.e2eMs.p50, 2),
       throughput: round(run.runtime.throughput / run.bare!.throughput, 2),
@@ -302,12 +339,22 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
     say(`Mode A runtime c=${run.concurrency}: ${run.runtime.throughput}/s, e2e p50 ${run.runtime.e2eMs.p50} ms (x${run.ratio.latencyP50} bare), worker RSS ${run.runtime.workerRssMb} MB`);
   };
 
-  // Each level runs bare, then the runtime, on the same dev server: the server's SQLite file grows
-  // with every workflow and its throughput drifts with it, so running all of bare's levels first
-  // measured the runtime against a younger server (bench/README.md, "Third pass").
+  // Each level runs in mirrored halves, bare, runtime, runtime, bare, on the same dev server: the
+  // server's SQLite file grows with every workflow and its throughput drifts with it. Running all
+  // of bare's levels first gave the runtime an older server (bench/README.md, "Third pass"); bare
+  // then the runtime per level still did, by one side's level ("Fifth pass"). Mirrored halves give
+  // both sides the same mean server age.
   for (const run of runs) {
-    await bareLevel(run);
-    await runtimeLevelA(run);
+    const first = Math.ceil(run.commands / 2);
+    const second = run.commands - first;
+    rss.reset();
+    rrss.reset();
+    const bare1 = await bareHalf(run, first, '1st');
+    const runtime1 = await runtimeHalf(run, first, '1st');
+    const runtime2 = second > 0 ? [await runtimeHalf(run, second, '2nd')] : [];
+    const bare2 = second > 0 ? [await bareHalf(run, second, '2nd')] : [];
+    await recordBare(run, [bare1, ...bare2]);
+    await recordRuntime(run, [runtime1, ...runtime2]);
   }
 
   // The replay history comes from the bare worker: sequential no-op activities.

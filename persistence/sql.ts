@@ -37,6 +37,9 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlSta
 
 /** A statement piece for another statement (a CTE, say), so two writes go in one round trip. */
 export function sqlFragment(strings: TemplateStringsArray, ...values: unknown[]): SqlFragment {
+  // Splicing renumbers every `$n` of the piece's text, so a `$` of its own (in a string literal,
+  // dollar quotes) would be rewritten too: such SQL belongs in a statement of its own.
+  if (strings.some((s) => s.includes('$'))) throw new Error(`a statement piece may not hold '$' in its SQL text: ${strings.join('${…}').trim().slice(0, 200)}`);
   return new SqlFragment(sql(strings, ...values));
 }
 

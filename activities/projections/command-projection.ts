@@ -82,18 +82,9 @@ export class CommandProjection {
     const output = succeeded && o.output !== undefined ? JSON.stringify(o.output) : null;
     const errorClass = succeeded ? null : o.errorClass;
     const errorMessage = succeeded ? null : o.errorMessage;
-    const attempts = lastAttempt
-      ? sqlFragment`
-      attempt AS (${lastAttempt.success} RETURNING tokens_in, tokens_out, cost_usd, duration_ms, workflow_run_id),
-      attempts AS (
-        SELECT tokens_in, tokens_out, cost_usd, duration_ms, workflow_run_id FROM attempt
-        UNION ALL
-        SELECT tokens_in, tokens_out, cost_usd, duration_ms, workflow_run_id FROM runtime_command_attempts
-         WHERE command_id = ${o.commandId} AND attempt_number <> ${lastAttempt.attemptNumber}),`
-      : sqlFragment`
-      attempts AS (SELECT tokens_in, tokens_out, cost_usd, duration_ms, workflow_run_id FROM runtime_command_attempts WHERE command_id = ${o.commandId}),`;
+    const attempts = attemptsSource(o.commandId, lastAttempt);
     const { rows: [written] } = await this.db.query<{ commands: number; runs: number; attempts: number }>(sql`
-      WITH ${attempts}
+      WITH ${attempts.ctes}
       totals AS (
         SELECT count(*)::int AS attempts,
                COALESCE(SUM(tokens_in), 0)::int AS tokens_in, COALESCE(SUM(tokens_out), 0)::int AS tokens_out,
@@ -103,7 +94,7 @@ export class CommandProjection {
                COALESCE(SUM(cost_usd) FILTER (WHERE workflow_run_id = ${o.runId}), 0) AS run_cost_usd
           FROM attempts
         -- No totals row, so nothing below is written, when the attempt it reports is missing.
-        ${lastAttempt ? sqlFragment`HAVING EXISTS (SELECT 1 FROM attempt)` : sqlFragment``}),
+        ${attempts.guard}),
       cmd AS (
         UPDATE runtime_commands AS c
            SET attempt_count = t.attempts, tokens_in = t.tokens_in, tokens_out = t.tokens_out, cost_usd = t.cost_usd,
@@ -132,7 +123,7 @@ export class CommandProjection {
                tokens_out = EXCLUDED.tokens_out, cost_usd = EXCLUDED.cost_usd, duration_ms = EXCLUDED.duration_ms, shadow = EXCLUDED.shadow
         RETURNING 1)
       SELECT (SELECT count(*) FROM cmd)::int AS commands, (SELECT count(*) FROM run)::int AS runs,
-             ${lastAttempt ? sqlFragment`(SELECT count(*) FROM attempt)::int` : sqlFragment`1`} AS attempts`);
+             ${attempts.found} AS attempts`);
     if (!written || written.commands !== 1 || written.runs !== 1 || written.attempts !== 1) {
       throw new Error(
         `outcome of command ${o.commandId} run ${o.runId} not projected: ${written?.commands ?? 0} command rows, ${written?.runs ?? 0} run rows` +
@@ -140,4 +131,31 @@ export class CommandProjection {
       );
     }
   }
+}
+
+/**
+ * Where an outcome's totals read the command's attempts. With the attempt the same statement
+ * finishes (`lastAttempt`), its updated row stands in for the snapshot's; `guard` leaves no totals
+ * row, so nothing is written, when that row is missing, and `found` reports whether it was there.
+ */
+function attemptsSource(commandId: string, lastAttempt?: { attemptNumber: number; success: SqlFragment }): { ctes: SqlFragment; guard: SqlFragment; found: SqlFragment } {
+  if (!lastAttempt) {
+    return {
+      ctes: sqlFragment`
+      attempts AS (SELECT tokens_in, tokens_out, cost_usd, duration_ms, workflow_run_id FROM runtime_command_attempts WHERE command_id = ${commandId}),`,
+      guard: sqlFragment``,
+      found: sqlFragment`1`,
+    };
+  }
+  return {
+    ctes: sqlFragment`
+      attempt AS (${lastAttempt.success} RETURNING tokens_in, tokens_out, cost_usd, duration_ms, workflow_run_id),
+      attempts AS (
+        SELECT tokens_in, tokens_out, cost_usd, duration_ms, workflow_run_id FROM attempt
+        UNION ALL
+        SELECT tokens_in, tokens_out, cost_usd, duration_ms, workflow_run_id FROM runtime_command_attempts
+         WHERE command_id = ${commandId} AND attempt_number <> ${lastAttempt.attemptNumber}),`,
+    guard: sqlFragment`HAVING EXISTS (SELECT 1 FROM attempt)`,
+    found: sqlFragment`(SELECT count(*) FROM attempt)::int`,
+  };
 }

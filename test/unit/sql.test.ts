@@ -18,4 +18,9 @@ describe('sql statements', () => {
     const s = sql`SELECT ${'a'}, ${sqlFragment`${'b'} || ${'c'}`}${sqlFragment``}`;
     assert.deepEqual(s, { text: 'SELECT $1, $2 || $3', values: ['a', 'b', 'c'] });
   });
+
+  it("refuses a piece whose own SQL holds '$', which splicing would renumber", () => {
+    assert.throws(() => sqlFragment`SELECT 'costs $1' || ${'x'}`, /may not hold '\$'/);
+    assert.throws(() => sqlFragment`DO $$ BEGIN END $$`, /may not hold '\$'/);
+  });
 });
