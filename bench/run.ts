@@ -23,7 +23,7 @@ import { startGatewayFixture, type GatewayFixture } from '../test/support/gatewa
 import { deleteRedisKeys } from '../test/support/redis-fixture';
 import { closedLoop, CompletionWatcher, fixedRate, mapLimit, Progress } from './lib/drivers';
 import { PgRoundTripCounter } from './lib/pg-proxy';
-import { CpuMeter, freePort, hwmMb, killAllChildrenSync, RssSampler, sleep, startChild, stopAllChildren, type BenchChild } from './lib/procs';
+import { CpuMeter, freePort, hwmMb, killAllChildrenSync, RssSampler, sleep, startBackgroundChild, startChild, stopAllChildren, type BenchChild } from './lib/procs';
 import { writeReports, type BenchResults, type RunResult, type SideResult } from './lib/report';
 import { dist, round } from './lib/stats';
 import { timeline } from './lib/timeline';
@@ -119,7 +119,7 @@ async function startRuntime(kind: 'instant' | 'real', runtimeEnv: NodeJS.Process
   const workerEntry = kind === 'instant' ? dist_('bench/instant-worker.js') : dist_('workers/main.js');
   // BENCH_CPU_PROF_DIR: V8 CPU profiles of the runtime worker (main and workflow threads) and API, written on exit.
   const prof = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-  const worker = startChild(`worker-${tag}`, node, [...prof, workerEntry], { ...env, RUNTIME_BENCHMARK: '1' }, path.join(workDir, `worker-${tag}.log`));
+  const worker = startBackgroundChild(`worker-${tag}`, node, [...prof, workerEntry], { ...env, RUNTIME_BENCHMARK: '1' }, path.join(workDir, `worker-${tag}.log`));
   const api = startChild(`api-${tag}`, node, [...prof, dist_('api/server.js')], { ...env, API_PORT: String(apiPort) }, path.join(workDir, `api-${tag}.log`));
   await Promise.all([worker.waitFor(/"worker running"/, 90_000), api.waitFor(/"api listening"/, 60_000)]);
   return { worker, api, apiUrl: `http://127.0.0.1:${apiPort}` };
@@ -250,7 +250,7 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   // 1. bare Temporal
   const bareQueue = `bench-bare-${process.pid}`;
   say('Mode A: starting the bare-Temporal worker');
-  const bare = startChild('bare-worker', node, [dist_('bench/bare-worker.js')], { ...process.env, ...ALLOCATOR_ENV, RUNTIME_BENCHMARK: '1', TEMPORAL_ADDRESS: temporalAddress, BENCH_TASK_QUEUE: bareQueue }, path.join(workDir, 'bare-worker.log'));
+  const bare = startBackgroundChild('bare-worker', node, [dist_('bench/bare-worker.js')], { ...process.env, ...ALLOCATOR_ENV, RUNTIME_BENCHMARK: '1', TEMPORAL_ADDRESS: temporalAddress, BENCH_TASK_QUEUE: bareQueue }, path.join(workDir, 'bare-worker.log'));
   await bare.waitFor(/bench worker running/, 90_000);
   const rss = new RssSampler([bare.pid, temporalPid]);
   const bareOne = async (tag: string) => {
@@ -431,7 +431,7 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   const apiProxyPort = await apiProxy.listen();
   const workerProxyPort = await workerProxy.listen();
   const apiPort = await freePort();
-  const worker = startChild('worker-acct', node, [dist_('bench/instant-worker.js')], { ...env, ...ALLOCATOR_ENV, RUNTIME_BENCHMARK: '1', DATABASE_URL: via(workerProxyPort) }, path.join(workDir, 'worker-acct.log'));
+  const worker = startBackgroundChild('worker-acct', node, [dist_('bench/instant-worker.js')], { ...env, ...ALLOCATOR_ENV, RUNTIME_BENCHMARK: '1', DATABASE_URL: via(workerProxyPort) }, path.join(workDir, 'worker-acct.log'));
   const api = startChild('api-acct', node, [dist_('api/server.js')], { ...env, ...ALLOCATOR_ENV, DATABASE_URL: via(apiProxyPort), API_PORT: String(apiPort) }, path.join(workDir, 'api-acct.log'));
   await Promise.all([worker.waitFor(/"worker running"/, 90_000), api.waitFor(/"api listening"/, 60_000)]);
   procs = { worker, api, apiUrl: `http://127.0.0.1:${apiPort}` };

@@ -9,6 +9,7 @@ import { applyMigrations } from '../persistence/migrations';
 import { parseConfig, ConfigError } from '../runtime/config/load';
 import { signDevToken } from '../infra/dev-token';
 import { ALLOCATOR_ENV } from '../infra/allocator-env';
+import { atNiceness } from '../infra/process-priority';
 
 /*
  * `npm start`: the whole runtime on one machine with embedded defaults. Starts, in order, the
@@ -99,7 +100,10 @@ async function main(): Promise<void> {
   const gatewayPort = new URL(config.OPENCLAW_GATEWAY_URL).port || '18789';
 
   say('starting Temporal dev server');
-  launch('temporal', 'bash', [path.join(repoRoot, 'scripts', 'start-temporal.sh')], { ...env, TEMPORAL_PORT: temporalPort, TEMPORAL_UI_PORT: temporalUiPort });
+  // The backlog's processes below the API (infra/process-priority.ts).
+  const background = (command: string, args: string[]) => atNiceness(config.RUNTIME_BACKGROUND_NICENESS, command, args);
+  const temporal = background('bash', [path.join(repoRoot, 'scripts', 'start-temporal.sh')]);
+  launch('temporal', temporal.command, temporal.args, { ...env, TEMPORAL_PORT: temporalPort, TEMPORAL_UI_PORT: temporalUiPort });
   say('starting AI-provider stand-in and OpenClaw gateway');
   launch('gateway', node, [path.join(repoRoot, 'dist', 'scripts', 'gateway', 'run.js')], {
     ...env,
@@ -139,7 +143,8 @@ async function main(): Promise<void> {
   );
   say(`OpenClaw gateway ready at ${config.OPENCLAW_GATEWAY_URL}`);
 
-  launch('worker', node, [path.join(repoRoot, 'dist', 'workers', 'main.js')], { ...env, ...ALLOCATOR_ENV });
+  const worker = background(node, [path.join(repoRoot, 'dist', 'workers', 'main.js')]);
+  launch('worker', worker.command, worker.args, { ...env, ...ALLOCATOR_ENV });
   launch('api', node, [path.join(repoRoot, 'dist', 'api', 'server.js')], { ...env, ...ALLOCATOR_ENV });
   const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
   await waitFor('API', async () => {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
+import { atNiceness } from '../../infra/process-priority';
+import { parseConfig } from '../../runtime/config/load';
 
 /** Every child the bench started, so an exit path (normal, error, Ctrl-C) can stop them all. */
 const children = new Set<BenchChild>();
@@ -73,6 +75,18 @@ export function startChild(name: string, command: string, args: string[], env: N
   };
   children.add(bc);
   return bc;
+}
+
+/** A child that drains the backlog (a worker, the Temporal dev server): below the API's CPU priority, as `npm start` runs it. */
+export function startBackgroundChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): BenchChild {
+  const niced = atNiceness(backgroundNiceness(), command, args);
+  return startChild(name, niced.command, niced.args, env, logFile);
+}
+
+let niceness: number | undefined;
+/** RUNTIME_BACKGROUND_NICENESS of the bench's environment, validated like every process's configuration. */
+function backgroundNiceness(): number {
+  return (niceness ??= parseConfig(process.env).RUNTIME_BACKGROUND_NICENESS);
 }
 
 /** Stops every child still running (reverse start order). */

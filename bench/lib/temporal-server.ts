@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../../runtime/search-attributes';
-import { freePort, sleep, startChild, type BenchChild } from './procs';
+import { freePort, sleep, startBackgroundChild, type BenchChild } from './procs';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const TEMPORAL_CLI = path.join(REPO_ROOT, '.tools', 'temporal', 'temporal');
@@ -19,7 +19,7 @@ export async function startTemporalServer(opts: { dbFile: string | null; logFile
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   for (const sa of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', sa);
   args.push(...(opts.extraArgs ?? []));
-  const proc = startChild('temporal', TEMPORAL_CLI, args, process.env, opts.logFile);
+  const proc = startBackgroundChild('temporal', TEMPORAL_CLI, args, process.env, opts.logFile);
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

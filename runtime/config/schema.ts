@@ -212,6 +212,10 @@ export const CONFIG_KEYS = {
     description: 'Port of the worker\'s GET /metrics (0 picks a free one and logs it).',
     production: 'A fixed port per worker for the Prometheus scrape config.',
   }),
+  RUNTIME_BACKGROUND_NICENESS: intKey(10, 0, 19, {
+    description: 'CPU priority (nice value) at which `npm start` and the benchmark run the worker and the Temporal dev server, below the API, so submissions stay quick while a backlog drains on a shared host. 0 runs them at the API\'s priority.',
+    production: 'Only where processes share cores; where each has its own CPU (containers with CPU requests) it does nothing useful.',
+  }),
   LOG_LEVEL: enumKey(['error', 'warn', 'info', 'debug'] as const, 'info', {
     description: 'Lowest level written to the JSON log.',
     production: 'info',
