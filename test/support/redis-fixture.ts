@@ -39,6 +39,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     async start() {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      // Refused until the server listens: expected, and retried below (unhandled, ioredis prints it).
+      probe.on('error', () => undefined);
       const deadline = Date.now() + 10_000;
       for (;;) {
         try {
