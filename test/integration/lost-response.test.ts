@@ -69,11 +69,12 @@ describe('lost response: worker killed mid-attempt', function () {
   });
 
   it('hands a recorded success whose completion was lost on to the next round: one model call, its usage counted once', async () => {
-    // The worker's events go to a Redis of the test's own, whose writes the test pauses right
-    // after the attempt's success is written: the attempt then waits on its attempt.succeeded
-    // event (up to its 2 s command timeout), and the worker is killed in that window (polled every 200 ms), so Temporal
-    // never gets the completion. critical_sync with fallback models configured cuts a round at one
-    // attempt, so the heartbeat timeout ends the round and the next attempt is a new activity.
+    // The worker's events go to a Redis of the test's own, whose writes the test pauses while the
+    // model runs: after writing its success the attempt waits on its attempt.succeeded event (up
+    // to its 2 s command timeout), and the worker is killed in that window (polled every 200 ms),
+    // so Temporal never gets the completion. critical_sync with fallback models configured cuts a
+    // round at one attempt, so the heartbeat timeout ends the round and the next attempt is a new
+    // activity.
     redis = await startPrivateRedis();
     const env: Record<string, string> = { ...processEnv(h, `lost-success-${process.pid}`), REDIS_URL: redis.url };
     const api = await h.startApi({ TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE! });
