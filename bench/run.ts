@@ -241,6 +241,45 @@ function mergeHalves(halves: MeasuredHalf[]): { seconds: number; samples: { e2e:
   return { seconds: halves.reduce((t, h) => t + h.seconds, 0), samples: halves.flatMap((h) => h.samples), cpu };
 }
 
+/** One half of a level on the runtime's side: its commands through the API, their CPU and projection lags. */
+async function runtimeHalf(label: string, procs: RuntimeProcs, watcher: CompletionWatcher, cpu: CpuMeter, client: Client, concurrency: number, commands: number): Promise<RuntimeHalf> {
+  await cpu.start();
+  const r = await runtimeLevel(label, procs, watcher, concurrency, commands);
+  const cpuMs = await cpu.perCommand(commands);
+  return {
+    seconds: r.seconds,
+    samples: r.samples.map((s) => ({ e2e: s.completedAt - s.submittedAt, submitMs: s.submitMs })),
+    cpu: cpuMs,
+    commands,
+    started: r.samples.map((s) => ({ workflowId: `command-${s.commandId}`, submittedAt: s.submittedAt })),
+    lags: await projectionLags(client, r.samples),
+    failures: r.failures,
+    failureKinds: r.failureKinds,
+  };
+}
+
+/** The runtime's side of a level from its halves: failures and their kinds summed, projection lags joined. */
+function runtimeSide(halves: RuntimeHalf[], extra: Partial<SideResult>): SideResult {
+  const m = mergeHalves(halves);
+  const lags = halves.flatMap((h) => h.lags);
+  const failureKinds: Record<string, number> = {};
+  for (const h of halves) for (const [k, n] of Object.entries(h.failureKinds)) failureKinds[k] = (failureKinds[k] ?? 0) + n;
+  return side(m.seconds, m.samples, {
+    failures: halves.reduce((n, h) => n + h.failures, 0),
+    failureKinds,
+    projectionLagMs: dist(lags),
+    closeAfterProjectionMs: dist(lags.map((l) => -l)),
+    cpuMsPerCommand: m.cpu,
+    ...extra,
+  });
+}
+
+/** Halves of a level: the first takes the odd command. */
+function halvesOf(commands: number): [number, number] {
+  const first = Math.ceil(commands / 2);
+  return [first, commands - first];
+}
+
 // ---------------------------------------------------------------- Mode A
 
 async function modeA(results: BenchResults, temporalAddress: string, temporalPid: number, client: Client): Promise<string> {
@@ -300,36 +339,15 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   const rrss = new RssSampler([procs.worker.pid, procs.api.pid, temporalPid]);
   await runtimeLevel('Mode A runtime warm-up', procs, watcher, 5, PLAN.warmup);
   const rtCpu = new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [temporalPid], postgres: await pgBackends(watcher) }));
-  const runtimeHalf = async (run: RunResult, commands: number, half: string): Promise<RuntimeHalf> => {
+  const runtimeHalfA = (run: RunResult, commands: number, half: string): Promise<RuntimeHalf> => {
     watcher.pollEvery(modeAPollMs(run.concurrency));
-    await rtCpu.start();
-    const r = await runtimeLevel(`Mode A runtime (${half} half)`, procs, watcher, run.concurrency, commands);
-    const cpu = await rtCpu.perCommand(commands);
-    return {
-      seconds: r.seconds,
-      samples: r.samples.map((s) => ({ e2e: s.completedAt - s.submittedAt, submitMs: s.submitMs })),
-      cpu,
-      commands,
-      started: r.samples.map((s) => ({ workflowId: `command-${s.commandId}`, submittedAt: s.submittedAt })),
-      lags: await projectionLags(client, r.samples),
-      failures: r.failures,
-      failureKinds: r.failureKinds,
-    };
+    return runtimeHalf(`Mode A runtime (${half} half)`, procs, watcher, rtCpu, client, run.concurrency, commands);
   };
   const recordRuntime = async (run: RunResult, halves: RuntimeHalf[]) => {
-    const m = mergeHalves(halves);
-    const lags = halves.flatMap((h) => h.lags);
-    const failureKinds: Record<string, number> = {};
-    for (const h of halves) for (const [k, n] of Object.entries(h.failureKinds)) failureKinds[k] = (failureKinds[k] ?? 0) + n;
-    run.runtime = side(m.seconds, m.samples, {
-      failures: halves.reduce((n, h) => n + h.failures, 0),
-      failureKinds,
-      projectionLagMs: dist(lags),
-      closeAfterProjectionMs: dist(lags.map((l) => -l)),
+    run.runtime = runtimeSide(halves, {
       workerRssMb: rrss.peakMb(procs.worker.pid),
       apiRssMb: rrss.peakMb(procs.api.pid),
       temporalRssMb: rrss.peakMb(temporalPid),
-      cpuMsPerCommand: m.cpu,
     });
     run.runtime.timeline = await timeline(client, steadySample(halves[0]!.started));
     run.ratio = {
@@ -345,13 +363,12 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   // then the runtime per level still did, by one side's level ("Fifth pass"). Mirrored halves give
   // both sides the same mean server age.
   for (const run of runs) {
-    const first = Math.ceil(run.commands / 2);
-    const second = run.commands - first;
+    const [first, second] = halvesOf(run.commands);
     rss.reset();
     rrss.reset();
     const bare1 = await bareHalf(run, first, '1st');
-    const runtime1 = await runtimeHalf(run, first, '1st');
-    const runtime2 = second > 0 ? [await runtimeHalf(run, second, '2nd')] : [];
+    const runtime1 = await runtimeHalfA(run, first, '1st');
+    const runtime2 = second > 0 ? [await runtimeHalfA(run, second, '2nd')] : [];
     const bare2 = second > 0 ? [await bareHalf(run, second, '2nd')] : [];
     await recordBare(run, [bare1, ...bare2]);
     await recordRuntime(run, [runtime1, ...runtime2]);
@@ -505,9 +522,16 @@ function modeAPollMs(concurrency: number): number {
   return concurrency === 1 ? 5 : 25;
 }
 
+/** Peak RSS per pid over a side's turns (halves). */
+function peakOfTurns(turns: Map<number, number>[], pid: number): number | null {
+  const seen = turns.map((t) => t.get(pid)).filter((v): v is number => v !== undefined);
+  return seen.length ? Math.max(...seen) : null;
+}
+
 async function modeB(results: BenchResults, temporalAddress: string, temporalPid: number, client: Client): Promise<void> {
   say('Mode B: starting the OpenClaw gateway and the AI-provider stand-in');
   gateway = await startGatewayFixture();
+  const gatewayPid = gateway.gatewayPid;
   const gw = new OpenClawGatewayClient({ url: gateway.gatewayUrl, token: gateway.token });
   await gw.connect();
   const family = AGENT_FAMILIES.research;
@@ -527,20 +551,6 @@ async function modeB(results: BenchResults, temporalAddress: string, temporalPid
       return { ms: performance.now() - t0, ok: false };
     }
   };
-  const runs: RunResult[] = PLAN.modeB.map((l) => ({ mode: 'B', concurrency: l.concurrency, commands: l.commands }) as RunResult);
-  results.runs.push(...runs);
-  const gwRss = new RssSampler([gateway.gatewayPid]);
-  await closedLoop(2, Math.min(4, PLAN.warmup), async () => void (await runOne()));
-  for (const run of runs) {
-    gwRss.reset();
-    const lat: { ms: number; ok: boolean }[] = [];
-    const seconds = await closedLoop(run.concurrency, run.commands, async () => void lat.push(await runOne()), (d) => progress.line(`Mode B gateway alone c=${run.concurrency}: ${d}/${run.commands}`));
-    const ok = lat.filter((l) => l.ok);
-    run.gateway = { ...side(seconds, ok.map((l) => ({ e2e: l.ms, submitMs: NaN }))), failures: lat.length - ok.length, gatewayRssMb: gwRss.peakMb(gateway.gatewayPid) };
-    delete (run.gateway as Partial<SideResult>).submitMs;
-    say(`Mode B gateway alone c=${run.concurrency}: ${run.gateway.throughput} runs/s, p50 ${run.gateway.e2eMs.p50} ms`);
-  }
-  await gw.close();
 
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
@@ -554,6 +564,7 @@ async function modeB(results: BenchResults, temporalAddress: string, temporalPid
     LOG_LEVEL: 'info',
     ...BENCH_AUTH_ENV,
   };
+  // The runtime is up (idle) while the gateway runs alone too: both sides take turns on one gateway.
   say('Mode B: starting the runtime worker (real gateway client) and API');
   const procs = await startRuntime('real', env, 'B');
   // Gateway runs take hundreds of ms, so the watcher polls every 50 ms, not 5: polling every 5 ms
@@ -561,36 +572,57 @@ async function modeB(results: BenchResults, temporalAddress: string, temporalPid
   // alone never had to share. Latency is unaffected: it is completed_at - submit, not when the
   // watcher saw it.
   const watcher = new CompletionWatcher(db!.url, MODE_B_POLL_MS);
-  const rss = new RssSampler([procs.worker.pid, procs.api.pid, gateway.gatewayPid]);
+  const rss = new RssSampler([procs.worker.pid, procs.api.pid, gatewayPid]);
+  await closedLoop(2, Math.min(4, PLAN.warmup), async () => void (await runOne()));
   await runtimeLevel('Mode B runtime warm-up', procs, watcher, 2, Math.min(4, PLAN.warmup));
-  const cpuB = new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [temporalPid], gateway: [gateway!.gatewayPid], postgres: await pgBackends(watcher) }));
-  for (const run of runs) {
-    rss.reset();
+  // One meter for both sides: the gateway's CPU per run alone and under the runtime side by side.
+  const cpuB = new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [temporalPid], gateway: [gatewayPid], postgres: await pgBackends(watcher) }));
+
+  const gatewayHalf = async (run: RunResult, commands: number, half: string): Promise<MeasuredHalf & { failures: number }> => {
     await cpuB.start();
-    const r = await runtimeLevel('Mode B runtime', procs, watcher, run.concurrency, run.commands);
-    const cpu = await cpuB.perCommand(run.commands);
-    const lags = await projectionLags(client, r.samples);
-    run.runtime = side(
-      r.seconds,
-      r.samples.map((s) => ({ e2e: s.completedAt - s.submittedAt, submitMs: s.submitMs })),
-      {
-        failures: r.failures,
-        failureKinds: r.failureKinds,
-        projectionLagMs: dist(lags),
-        workerRssMb: rss.peakMb(procs.worker.pid),
-        apiRssMb: rss.peakMb(procs.api.pid),
-        gatewayRssMb: rss.peakMb(gateway.gatewayPid),
-        cpuMsPerCommand: cpu,
-      },
-    );
-    run.runtime.addedLatencyP50Ms = round(run.runtime.e2eMs.p50 - run.gateway!.e2eMs.p50, 1);
+    const lat: { ms: number; ok: boolean }[] = [];
+    const seconds = await closedLoop(run.concurrency, commands, async () => void lat.push(await runOne()), (d) => progress.line(`Mode B gateway alone c=${run.concurrency} (${half} half): ${d}/${commands}`));
+    const ok = lat.filter((l) => l.ok);
+    return { seconds, samples: ok.map((l) => ({ e2e: l.ms, submitMs: NaN })), cpu: await cpuB.perCommand(commands), commands, started: [], failures: lat.length - ok.length };
+  };
+  const runtimeHalfB = (run: RunResult, commands: number, half: string) => runtimeHalf(`Mode B runtime (${half} half)`, procs, watcher, cpuB, client, run.concurrency, commands);
+
+  const runs: RunResult[] = PLAN.modeB.map((l) => ({ mode: 'B', concurrency: l.concurrency, commands: l.commands }) as RunResult);
+  results.runs.push(...runs);
+  // Mirrored halves per level (gateway alone, runtime, runtime, gateway alone), as in Mode A: the
+  // gateway's heap grows with every run (RSS 1.4 GB to 2.4 GB over the mode), so the side that
+  // always went second met an older gateway (bench/README.md, "Mode B").
+  for (const run of runs) {
+    const [first, second] = halvesOf(run.commands);
+    rss.reset();
+    const gateway1 = await gatewayHalf(run, first, '1st');
+    const gatewayTurns = [rss.takeMb()];
+    const runtime1 = await runtimeHalfB(run, first, '1st');
+    const runtime2 = second > 0 ? [await runtimeHalfB(run, second, '2nd')] : [];
+    const runtimeTurns = [rss.takeMb()];
+    const gateway2 = second > 0 ? [await gatewayHalf(run, second, '2nd')] : [];
+    gatewayTurns.push(rss.takeMb());
+
+    const g = [gateway1, ...gateway2];
+    const gm = mergeHalves(g);
+    run.gateway = { ...side(gm.seconds, gm.samples), failures: g.reduce((n, h) => n + h.failures, 0), gatewayRssMb: peakOfTurns(gatewayTurns, gatewayPid), cpuMsPerCommand: gm.cpu };
+    delete (run.gateway as Partial<SideResult>).submitMs;
+    say(`Mode B gateway alone c=${run.concurrency}: ${run.gateway.throughput} runs/s, p50 ${run.gateway.e2eMs.p50} ms`);
+
+    run.runtime = runtimeSide([runtime1, ...runtime2], {
+      workerRssMb: peakOfTurns(runtimeTurns, procs.worker.pid),
+      apiRssMb: peakOfTurns(runtimeTurns, procs.api.pid),
+      gatewayRssMb: peakOfTurns(runtimeTurns, gatewayPid),
+    });
+    run.runtime.addedLatencyP50Ms = round(run.runtime.e2eMs.p50 - run.gateway.e2eMs.p50, 1);
     run.ratio = {
-      latencyP50: round(run.runtime.e2eMs.p50 / run.gateway!.e2eMs.p50, 2),
-      throughput: round(run.runtime.throughput / run.gateway!.throughput, 2),
+      latencyP50: round(run.runtime.e2eMs.p50 / run.gateway.e2eMs.p50, 2),
+      throughput: round(run.runtime.throughput / run.gateway.throughput, 2),
     };
-    say(`Mode B runtime c=${run.concurrency}: ${run.runtime.throughput}/s (x${run.ratio.throughput} gateway), +${run.runtime.addedLatencyP50Ms} ms p50, ${r.failures} failures`);
+    say(`Mode B runtime c=${run.concurrency}: ${run.runtime.throughput}/s (x${run.ratio.throughput} gateway), +${run.runtime.addedLatencyP50Ms} ms p50, ${run.runtime.failures} failures`);
   }
   rss.stop();
+  await gw.close();
   await watcher.close();
   await Promise.all([procs.api.stop(), procs.worker.stop()]);
 }

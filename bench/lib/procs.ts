@@ -139,6 +139,13 @@ export class RssSampler {
     this.peaks.clear();
     this.sample();
   }
+  /** Peak sampled VmRSS per pid since the last reset, in MB, then a reset: for sides that take turns. */
+  takeMb(): Map<number, number> {
+    this.sample();
+    const out = new Map([...this.peaks].map(([pid, kb]) => [pid, Math.round(kb / 102.4) / 10]));
+    this.reset();
+    return out;
+  }
   stop(): void {
     clearInterval(this.timer);
   }
