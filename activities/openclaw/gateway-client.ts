@@ -14,8 +14,10 @@ import {
   AgentResponse,
   AgentsListResponse,
   AgentWaitResponse,
+  CLIENT_CAPS,
   ConnectChallenge,
   HelloOk,
+  isEventFrame,
   PROTOCOL_VERSION,
   ServerFrame,
   SessionsPatchResponse,
@@ -367,7 +369,10 @@ export class OpenClawGatewayClient {
       ws.on('message', (data) => {
         let frame: ServerFrame;
         try {
-          frame = ServerFrame.parse(JSON.parse(data.toString()));
+          const raw: unknown = JSON.parse(data.toString());
+          // After the handshake events are not needed (tick, task, ...): not worth a schema check.
+          if (settled && isEventFrame(raw)) return;
+          frame = ServerFrame.parse(raw);
         } catch (e) {
           const err = new GatewayError('protocol', `unparseable frame from gateway: ${this.redact(errorText(e)).slice(0, 300)}`);
           if (!settled) finish(err);
@@ -384,7 +389,7 @@ export class OpenClawGatewayClient {
               client: { id: this.clientId, displayName: 'StartInsight Runtime', version: this.clientVersion, platform: process.platform, mode: 'backend' },
               role: 'operator',
               scopes: ['operator.read', 'operator.write'],
-              caps: [],
+              caps: [...CLIENT_CAPS],
               auth: { token: this.token },
               userAgent: `startinsight-runtime/${this.clientVersion}`,
             };

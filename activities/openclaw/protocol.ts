@@ -50,6 +50,11 @@ export type EventFrame = z.infer<typeof EventFrame>;
 export const ServerFrame = z.discriminatedUnion('type', [ResponseFrame, EventFrame]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 
+/** An event frame, told from a parsed but unchecked message. */
+export function isEventFrame(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && (raw as { type?: unknown }).type === 'event';
+}
+
 // ---------------------------------------------------------------- handshake (protocol/handshake.md)
 
 /** `connect.challenge` event payload, sent by the server before anything else. */
@@ -61,6 +66,16 @@ export const ConnectChallenge = z.looseObject({
 /** Client ids are a closed enum (GATEWAY_CLIENT_IDS); `gateway-client` + mode `backend` is the
  * trusted local backend path that may omit a device identity with the shared token. */
 export type GatewayClientId = 'gateway-client' | 'cli' | 'test';
+
+/**
+ * Capabilities the adapter declares on connect. `session-scoped-events`: the gateway sends the
+ * session events (`agent`, `chat`, `chat.side_result`, `session.observer`, `session.tool`) only for
+ * sessions the connection subscribed to, and the adapter subscribes to none: it follows a run with
+ * `agent.wait` and the `agent` request's late answer. Without it every operator connection gets
+ * every run's stream, ~17 frames (12 KiB) per run with 2026.9.6, which the gateway serializes and
+ * the worker parses for nothing, on the cores the gateway runs on (bench/README.md, "Sixth pass").
+ */
+export const CLIENT_CAPS: readonly string[] = ['session-scoped-events'];
 
 export interface ConnectParams {
   minProtocol: number;

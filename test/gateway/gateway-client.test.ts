@@ -13,7 +13,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { classifyGatewayFailure } from '../../activities/openclaw/failure-classification';
 import { CLIENT_ERROR_CODES, GatewayError, OpenClawGatewayClient, type RunAgentRequest } from '../../activities/openclaw/gateway-client';
-import { agentSessionKey } from '../../activities/openclaw/protocol';
+import { agentSessionKey, CLIENT_CAPS } from '../../activities/openclaw/protocol';
 import { AGENT_FAMILIES } from '../../runtime/agents/registry';
 import { PINNED_OPENCLAW_VERSION } from '../../runtime/config/schema';
 import type { FailureClass } from '../../runtime/failures';
@@ -21,6 +21,7 @@ import { costUsd, PRICE_TABLE, priceFor } from '../../runtime/pricing';
 import { STANDIN_PROVIDER_IDS } from '../../scripts/gateway/launch';
 import type { StandinCall } from '../../scripts/provider-standin/server';
 import { startGatewayInstance, type GatewayInstance } from '../support/gateway-fixture';
+import { listenToGatewayEvents } from '../support/gateway-event-listener';
 
 const uid = (): string => randomBytes(4).toString('hex');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -176,6 +177,22 @@ describe('OpenClaw gateway adapter (real gateway + provider stand-in)', function
         const r = await client.runAgent(runReq('research', null, { timeoutMs: 60_000 }));
         assert.equal(r.status, 'ok');
         console.log(`      later run ${i + 1}: ${Date.now() - t0} ms`);
+      }
+    });
+
+    it("with the adapter's caps (session-scoped-events), a connection gets no agent or chat stream of the runs", async function () {
+      const scoped = await listenToGatewayEvents(fx.gatewayUrl, fx.token, CLIENT_CAPS);
+      // The control: without the cap every operator connection gets every run's stream.
+      const unscoped = await listenToGatewayEvents(fx.gatewayUrl, fx.token, []);
+      try {
+        await Promise.all([client.runAgent(runReq('research', null)), client.runAgent(runReq('research', null))]);
+        await sleep(200);
+        const streams = (c: Record<string, number>) => (c.agent ?? 0) + (c.chat ?? 0);
+        assert.ok(streams(unscoped.counts()) > 0, `the control connection got no stream events: ${JSON.stringify(unscoped.counts())}`);
+        assert.equal(streams(scoped.counts()), 0, `stream events on the scoped connection: ${JSON.stringify(scoped.counts())}`);
+      } finally {
+        scoped.close();
+        unscoped.close();
       }
     });
 
