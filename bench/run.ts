@@ -15,13 +15,12 @@ import { Client, Connection } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { OpenClawGatewayClient } from '../activities/openclaw/gateway-client';
-import { agentSessionKey } from '../activities/openclaw/protocol';
-import { AGENT_FAMILIES } from '../runtime/agents/registry';
 import { signDevToken } from '../infra/dev-token';
 import { createTestDatabase, type TestDatabase } from '../test/support/database-fixture';
 import { startGatewayFixture, type GatewayFixture } from '../test/support/gateway-fixture';
 import { deleteRedisKeys } from '../test/support/redis-fixture';
 import { closedLoop, CompletionWatcher, fixedRate, mapLimit, Progress } from './lib/drivers';
+import { directGatewayRun } from './lib/gateway-alone';
 import { PgRoundTripCounter } from './lib/pg-proxy';
 import { CpuMeter, freePort, hwmMb, killAllChildrenSync, RssSampler, sleep, startBackgroundChild, startChild, stopAllChildren, type BenchChild } from './lib/procs';
 import { writeReports, type BenchResults, type RunResult, type SideResult } from './lib/report';
@@ -534,23 +533,7 @@ async function modeB(results: BenchResults, temporalAddress: string, temporalPid
   const gatewayPid = gateway.gatewayPid;
   const gw = new OpenClawGatewayClient({ url: gateway.gatewayUrl, token: gateway.token });
   await gw.connect();
-  const family = AGENT_FAMILIES.research;
-  const runOne = async () => {
-    const id = randomUUID();
-    const t0 = performance.now();
-    try {
-      await gw.runAgent({
-        agentId: family.gatewayAgentId,
-        sessionKey: agentSessionKey(family.gatewayAgentId, `bench-${id}`),
-        message: `[si-command:${id}]\n${family.prompt('investigate', { question: 'Who buys heat pumps? (benchmark)' })}`,
-        idempotencyKey: `bench-${id}`,
-        timeoutMs: 120_000,
-      });
-      return { ms: performance.now() - t0, ok: true };
-    } catch {
-      return { ms: performance.now() - t0, ok: false };
-    }
-  };
+  const runOne = () => directGatewayRun(gw);
 
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
