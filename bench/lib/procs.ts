@@ -172,15 +172,25 @@ export function cpuMs(pid: number): number | null {
   }
 }
 
-/** CPU time per command of named processes over one level. */
+/**
+ * CPU time per command of named processes over one level. Counted per process id: a process that
+ * exits during the level (a pooled PostgreSQL backend closed when idle) takes its CPU with it and
+ * is left out, rather than subtracting its earlier CPU from the others'; one that starts during
+ * the level counts from zero.
+ */
 export class CpuMeter {
-  private before = new Map<string, number>();
+  private before = new Map<string, Map<number, number>>();
   private bench0 = process.cpuUsage();
   constructor(private readonly procs: () => Promise<Record<string, number[]>>) {}
-  private async read(): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+  private async read(): Promise<Map<string, Map<number, number>>> {
+    const out = new Map<string, Map<number, number>>();
     for (const [name, pids] of Object.entries(await this.procs())) {
-      out.set(name, pids.reduce((s, p) => s + (cpuMs(p) ?? 0), 0));
+      const byPid = new Map<number, number>();
+      for (const p of pids) {
+        const ms = cpuMs(p);
+        if (ms !== null) byPid.set(p, ms);
+      }
+      out.set(name, byPid);
     }
     return out;
   }
@@ -192,7 +202,12 @@ export class CpuMeter {
     const after = await this.read();
     const b = process.cpuUsage(this.bench0);
     const out: Record<string, number> = {};
-    for (const [name, v] of after) out[name] = Math.round(((v - (this.before.get(name) ?? 0)) / Math.max(1, commands)) * 10) / 10;
+    for (const [name, byPid] of after) {
+      const earlier = this.before.get(name);
+      let ms = 0;
+      for (const [pid, v] of byPid) ms += v - (earlier?.get(pid) ?? 0);
+      out[name] = Math.round((ms / Math.max(1, commands)) * 10) / 10;
+    }
     out.bench = Math.round(((b.user + b.system) / 1000 / Math.max(1, commands)) * 10) / 10;
     return out;
   }
