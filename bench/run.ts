@@ -508,7 +508,18 @@ async function tupleWrites(watcher: CompletionWatcher): Promise<Record<string, n
 
 // ---------------------------------------------------------------- Mode B
 
-const MODE_B_POLL_MS = 50;
+/**
+ * How often Mode B's completion watcher polls at a level. Gateway runs take hundreds of ms, and
+ * every poll is CPU (the bench's and PostgreSQL's) on the cores the gateway needs, which the
+ * gateway alone never shares: polling every 5 ms cost ~150 ms of CPU per command (2026-12-07), and
+ * any CPU beside the gateway slows it ("Sixth pass"). At concurrency 1 the poll paces the run
+ * (50 ms); from 10 up the gateway has a queue of runs the runtime keeps full whatever the watcher
+ * does (250 ms: 8 polls per command at c50 became under 2). Latency is unaffected either way: it is
+ * completed_at - submit, not when the watcher saw it.
+ */
+function modeBPollMs(concurrency: number): number {
+  return concurrency === 1 ? 50 : 250;
+}
 
 /**
  * How often Mode A's completion watcher polls at a level. One client waits for each completion
@@ -550,11 +561,7 @@ async function modeB(results: BenchResults, temporalAddress: string, temporalPid
   // The runtime is up (idle) while the gateway runs alone too: both sides take turns on one gateway.
   say('Mode B: starting the runtime worker (real gateway client) and API');
   const procs = await startRuntime('real', env, 'B');
-  // Gateway runs take hundreds of ms, so the watcher polls every 50 ms, not 5: polling every 5 ms
-  // cost the bench and PostgreSQL ~150 ms of CPU per command here (2026-12-07), CPU the gateway
-  // alone never had to share. Latency is unaffected: it is completed_at - submit, not when the
-  // watcher saw it.
-  const watcher = new CompletionWatcher(db!.url, MODE_B_POLL_MS);
+  const watcher = new CompletionWatcher(db!.url, modeBPollMs(1));
   const rss = new RssSampler([procs.worker.pid, procs.api.pid, gatewayPid]);
   await closedLoop(2, Math.min(4, PLAN.warmup), async () => void (await runOne()));
   await runtimeLevel('Mode B runtime warm-up', procs, watcher, 2, Math.min(4, PLAN.warmup));
@@ -568,7 +575,10 @@ async function modeB(results: BenchResults, temporalAddress: string, temporalPid
     const ok = lat.filter((l) => l.ok);
     return { seconds, samples: ok.map((l) => ({ e2e: l.ms, submitMs: NaN })), cpu: await cpuB.perCommand(commands), commands, started: [], failures: lat.length - ok.length };
   };
-  const runtimeHalfB = (run: RunResult, commands: number, half: string) => runtimeHalf(`Mode B runtime (${half} half)`, procs, watcher, cpuB, client, run.concurrency, commands);
+  const runtimeHalfB = (run: RunResult, commands: number, half: string): Promise<RuntimeHalf> => {
+    watcher.pollEvery(modeBPollMs(run.concurrency));
+    return runtimeHalf(`Mode B runtime (${half} half)`, procs, watcher, cpuB, client, run.concurrency, commands);
+  };
 
   const runs: RunResult[] = PLAN.modeB.map((l) => ({ mode: 'B', concurrency: l.concurrency, commands: l.commands }) as RunResult);
   results.runs.push(...runs);
