@@ -14,15 +14,14 @@ import {
   AgentResponse,
   AgentsListResponse,
   AgentWaitResponse,
-  CLIENT_CAPS,
   ConnectChallenge,
   HelloOk,
   isEventFrame,
+  operatorConnectParams,
   PROTOCOL_VERSION,
   ServerFrame,
   SessionsPatchResponse,
   type AgentParams,
-  type ConnectParams,
   type ErrorShape,
   type RequestFrame,
   type ResponseFrame,
@@ -383,16 +382,7 @@ export class OpenClawGatewayClient {
           if (frame.type === 'event' && frame.event === 'connect.challenge') {
             const ch = ConnectChallenge.safeParse(frame.payload);
             if (!ch.success) return finish(new GatewayError('protocol', 'malformed connect.challenge from gateway'));
-            const params: ConnectParams = {
-              minProtocol: PROTOCOL_VERSION,
-              maxProtocol: PROTOCOL_VERSION,
-              client: { id: this.clientId, displayName: 'StartInsight Runtime', version: this.clientVersion, platform: process.platform, mode: 'backend' },
-              role: 'operator',
-              scopes: ['operator.read', 'operator.write'],
-              caps: [...CLIENT_CAPS],
-              auth: { token: this.token },
-              userAgent: `startinsight-runtime/${this.clientVersion}`,
-            };
+            const params = operatorConnectParams({ clientId: this.clientId, version: this.clientVersion, token: this.token });
             const req: RequestFrame = { type: 'req', id: connectId, method: 'connect', params };
             ws.send(JSON.stringify(req));
             this.log.debug('gateway connect sent', { url: this.url, clientId: this.clientId });

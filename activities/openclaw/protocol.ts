@@ -88,6 +88,23 @@ export interface ConnectParams {
   userAgent?: string;
 }
 
+/**
+ * The connect params of an operator connection on the trusted backend path with the shared token:
+ * the adapter's, and the contract tests' raw connections, which must see what the adapter's sees.
+ */
+export function operatorConnectParams(p: { clientId: string; version: string; token: string; caps?: readonly string[] }): ConnectParams {
+  return {
+    minProtocol: PROTOCOL_VERSION,
+    maxProtocol: PROTOCOL_VERSION,
+    client: { id: p.clientId, displayName: 'StartInsight Runtime', version: p.version, platform: process.platform, mode: 'backend' },
+    role: 'operator',
+    scopes: ['operator.read', 'operator.write'],
+    caps: [...(p.caps ?? CLIENT_CAPS)],
+    auth: { token: p.token },
+    userAgent: `startinsight-runtime/${p.version}`,
+  };
+}
+
 export const HelloOk = z.looseObject({
   type: z.literal('hello-ok'),
   protocol: z.number().int(),

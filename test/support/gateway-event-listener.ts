@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION } from '../../activities/openclaw/protocol';
+import { operatorConnectParams } from '../../activities/openclaw/protocol';
 
 /** Event frames one raw operator connection received, by event name. */
 export interface EventListener {
@@ -10,8 +10,8 @@ export interface EventListener {
 /**
  * A bare operator connection to the gateway that declares `caps` and only counts the events it
  * gets: what the gateway sends a connection like the adapter's, without the adapter in between
- * (the adapter drops events unread). Its client id is the adapter's: other ids without a device
- * identity get no operator scopes, so no events either.
+ * (the adapter drops events unread), with the adapter's connect params but for `caps`. Its client
+ * id is the adapter's: other ids without a device identity get no operator scopes, so no events.
  */
 export function listenToGatewayEvents(url: string, token: string, caps: readonly string[]): Promise<EventListener> {
   const counts: Record<string, number> = {};
@@ -22,15 +22,7 @@ export function listenToGatewayEvents(url: string, token: string, caps: readonly
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as { type: string; event?: string; id?: string; ok?: boolean; error?: unknown };
       if (frame.type === 'event' && frame.event === 'connect.challenge') {
-        const params = {
-          minProtocol: PROTOCOL_VERSION,
-          maxProtocol: PROTOCOL_VERSION,
-          client: { id: 'gateway-client', version: '1', platform: process.platform, mode: 'backend' },
-          role: 'operator',
-          scopes: ['operator.read', 'operator.write'],
-          caps: [...caps],
-          auth: { token },
-        };
+        const params = operatorConnectParams({ clientId: 'gateway-client', version: '1', token, caps });
         ws.send(JSON.stringify({ type: 'req', id: 'connect', method: 'connect', params }));
       } else if (frame.type === 'res' && frame.id === 'connect') {
         clearTimeout(timer);
