@@ -27,7 +27,9 @@ import { writeReports, type BenchResults, type RunResult, type SideResult } from
 import { dist, round } from './lib/stats';
 import { timeline } from './lib/timeline';
 import { ALLOCATOR_ENV } from '../infra/allocator-env';
-import { REPO_ROOT, startTemporalServer, TEMPORAL_CLI } from './lib/temporal-server';
+import { LevelMeters, type PerCommandFigures } from './lib/level-meters';
+import { TemporalRequestMeter } from './lib/temporal-requests';
+import { REPO_ROOT, startTemporalServer, TEMPORAL_CLI, type TemporalUnderTest } from './lib/temporal-server';
 
 const smoke = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
 /** --temporal-fast: lift the dev server's transfer-queue read limit (see README: why ~150 ms). */
@@ -216,10 +218,9 @@ function side(seconds: number, samples: { e2e: number; submitMs: number }[], ext
 }
 
 /** One half of a Mode A level on one side: its wall time, samples and CPU per command. */
-interface MeasuredHalf {
+interface MeasuredHalf extends PerCommandFigures {
   seconds: number;
   samples: { e2e: number; submitMs: number }[];
-  cpu: Record<string, number>;
   commands: number;
   /** Workflow ids and submit times, for the timeline of the level's steady middle. */
   started: { workflowId: string; submittedAt: number }[];
@@ -232,29 +233,38 @@ interface RuntimeHalf extends MeasuredHalf {
 }
 
 /** A side's halves as one level: wall times add up, samples join, CPU per command is weighted by commands. */
-function mergeHalves(halves: MeasuredHalf[]): { seconds: number; samples: { e2e: number; submitMs: number }[]; cpu: Record<string, number> } {
+function mergeHalves(halves: MeasuredHalf[]): { seconds: number; samples: { e2e: number; submitMs: number }[] } & PerCommandFigures {
   const commands = halves.reduce((n, h) => n + h.commands, 0);
-  const cpu: Record<string, number> = {};
-  for (const h of halves) for (const [k, v] of Object.entries(h.cpu)) cpu[k] = (cpu[k] ?? 0) + (v * h.commands) / commands;
-  for (const k of Object.keys(cpu)) cpu[k] = round(cpu[k]!, 1);
-  return { seconds: halves.reduce((t, h) => t + h.seconds, 0), samples: halves.flatMap((h) => h.samples), cpu };
+  // Per-command figures weighted by each half's commands.
+  const weighted = (pick: (h: MeasuredHalf) => Record<string, number>, digits: number) => {
+    const out: Record<string, number> = {};
+    for (const h of halves) for (const [k, v] of Object.entries(pick(h))) out[k] = (out[k] ?? 0) + (v * h.commands) / commands;
+    for (const k of Object.keys(out)) out[k] = round(out[k]!, digits);
+    return out;
+  };
+  return { seconds: halves.reduce((t, h) => t + h.seconds, 0), samples: halves.flatMap((h) => h.samples), cpu: weighted((h) => h.cpu, 1), temporal: weighted((h) => h.temporal, 2) };
 }
 
 /** One half of a level on the runtime's side: its commands through the API, their CPU and projection lags. */
-async function runtimeHalf(label: string, procs: RuntimeProcs, watcher: CompletionWatcher, cpu: CpuMeter, client: Client, concurrency: number, commands: number): Promise<RuntimeHalf> {
-  await cpu.start();
+async function runtimeHalf(label: string, procs: RuntimeProcs, watcher: CompletionWatcher, meters: LevelMeters, client: Client, concurrency: number, commands: number): Promise<RuntimeHalf> {
+  await meters.start();
   const r = await runtimeLevel(label, procs, watcher, concurrency, commands);
-  const cpuMs = await cpu.perCommand(commands);
+  const figures = await meters.perCommand(commands);
   return {
     seconds: r.seconds,
     samples: r.samples.map((s) => ({ e2e: s.completedAt - s.submittedAt, submitMs: s.submitMs })),
-    cpu: cpuMs,
+    ...figures,
     commands,
     started: r.samples.map((s) => ({ workflowId: `command-${s.commandId}`, submittedAt: s.submittedAt })),
     lags: await projectionLags(client, r.samples),
     failures: r.failures,
     failureKinds: r.failureKinds,
   };
+}
+
+/** A side's per-command figures under their names in the results. */
+function perCommandFields(f: PerCommandFigures): Pick<SideResult, 'cpuMsPerCommand' | 'temporalRequestsPerCommand'> {
+  return { cpuMsPerCommand: f.cpu, temporalRequestsPerCommand: f.temporal };
 }
 
 /** The runtime's side of a level from its halves: failures and their kinds summed, projection lags joined. */
@@ -268,7 +278,7 @@ function runtimeSide(halves: RuntimeHalf[], extra: Partial<SideResult>): SideRes
     failureKinds,
     projectionLagMs: dist(lags),
     closeAfterProjectionMs: dist(lags.map((l) => -l)),
-    cpuMsPerCommand: m.cpu,
+    ...perCommandFields(m),
     ...extra,
   });
 }
@@ -281,16 +291,16 @@ function halvesOf(commands: number): [number, number] {
 
 // ---------------------------------------------------------------- Mode A
 
-async function modeA(results: BenchResults, temporalAddress: string, temporalPid: number, client: Client): Promise<string> {
+async function modeA(results: BenchResults, server: TemporalUnderTest, client: Client): Promise<string> {
   const runs: RunResult[] = PLAN.modeA.map((l) => ({ mode: 'A', concurrency: l.concurrency, commands: l.commands }) as RunResult);
   results.runs.push(...runs);
 
   // 1. bare Temporal
   const bareQueue = `bench-bare-${process.pid}`;
   say('Mode A: starting the bare-Temporal worker');
-  const bare = startBackgroundChild('bare-worker', node, [dist_('bench/bare-worker.js')], { ...process.env, ...ALLOCATOR_ENV, RUNTIME_BENCHMARK: '1', TEMPORAL_ADDRESS: temporalAddress, BENCH_TASK_QUEUE: bareQueue }, path.join(workDir, 'bare-worker.log'));
+  const bare = startBackgroundChild('bare-worker', node, [dist_('bench/bare-worker.js')], { ...process.env, ...ALLOCATOR_ENV, RUNTIME_BENCHMARK: '1', TEMPORAL_ADDRESS: server.address, BENCH_TASK_QUEUE: bareQueue }, path.join(workDir, 'bare-worker.log'));
   await bare.waitFor(/bench worker running/, 90_000);
-  const rss = new RssSampler([bare.pid, temporalPid]);
+  const rss = new RssSampler([bare.pid, server.pid]);
   const bareOne = async (tag: string) => {
     const submittedAt = Date.now();
     const t0 = performance.now();
@@ -300,22 +310,24 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
     return { id: handle.workflowId, submittedAt, submitMs };
   };
   await closedLoop(5, PLAN.warmup, async (i) => void (await bareOne(`warm${i}`)));
-  const bareCpu = new CpuMeter(async () => ({ worker: [bare.pid], temporal: [temporalPid] }));
+  const bareMeters = new LevelMeters(new CpuMeter(async () => ({ worker: [bare.pid], temporal: [server.pid] })), new TemporalRequestMeter(server.metricsUrl));
   const bareHalf = async (run: RunResult, commands: number, half: string): Promise<MeasuredHalf> => {
-    await bareCpu.start();
+    await bareMeters.start();
     const starts: { id: string; submittedAt: number; submitMs: number }[] = [];
     const seconds = await closedLoop(run.concurrency, commands, async (i) => void starts.push(await bareOne(`c${run.concurrency}${half}-${i}`)), (d) =>
       progress.line(`Mode A bare c=${run.concurrency} (${half} half): ${d}/${commands}`),
     );
+    // Read before the close times are asked for: those describes are the benchmark's, not bare Temporal's work.
+    const figures = await bareMeters.perCommand(commands);
     const samples = await mapLimit(starts, 16, async (s) => {
       const d = await client.workflow.getHandle(s.id).describe();
       return { e2e: d.closeTime!.getTime() - s.submittedAt, submitMs: s.submitMs };
     });
-    return { seconds, samples, cpu: await bareCpu.perCommand(commands), commands, started: starts.map((s) => ({ workflowId: s.id, submittedAt: s.submittedAt })) };
+    return { seconds, samples, ...figures, commands, started: starts.map((s) => ({ workflowId: s.id, submittedAt: s.submittedAt })) };
   };
   const recordBare = async (run: RunResult, halves: MeasuredHalf[]) => {
     const m = mergeHalves(halves);
-    run.bare = side(m.seconds, m.samples, { workerRssMb: rss.peakMb(bare.pid), temporalRssMb: rss.peakMb(temporalPid), cpuMsPerCommand: m.cpu });
+    run.bare = side(m.seconds, m.samples, { workerRssMb: rss.peakMb(bare.pid), temporalRssMb: rss.peakMb(server.pid), ...perCommandFields(m) });
     run.bare.timeline = await timeline(client, steadySample(halves[0]!.started));
     say(`Mode A bare c=${run.concurrency}: ${run.bare.throughput}/s, e2e p50 ${run.bare.e2eMs.p50} ms`);
   };
@@ -325,7 +337,7 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
     DATABASE_URL: db!.url,
-    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_ADDRESS: server.address,
     TEMPORAL_TASK_QUEUE: queue,
     REDIS_KEY_PREFIX: `si-bench-${process.pid}:`,
     WORKER_METRICS_PORT: '0',
@@ -335,18 +347,21 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   say('Mode A: starting the runtime worker (instant gateway) and API');
   let procs = await startRuntime('instant', env, 'A');
   const watcher = new CompletionWatcher(db!.url);
-  const rrss = new RssSampler([procs.worker.pid, procs.api.pid, temporalPid]);
+  const rrss = new RssSampler([procs.worker.pid, procs.api.pid, server.pid]);
   await runtimeLevel('Mode A runtime warm-up', procs, watcher, 5, PLAN.warmup);
-  const rtCpu = new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [temporalPid], postgres: await pgBackends(watcher) }));
+  const rtMeters = new LevelMeters(
+    new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [server.pid], postgres: await pgBackends(watcher) })),
+    new TemporalRequestMeter(server.metricsUrl),
+  );
   const runtimeHalfA = (run: RunResult, commands: number, half: string): Promise<RuntimeHalf> => {
     watcher.pollEvery(modeAPollMs(run.concurrency));
-    return runtimeHalf(`Mode A runtime (${half} half)`, procs, watcher, rtCpu, client, run.concurrency, commands);
+    return runtimeHalf(`Mode A runtime (${half} half)`, procs, watcher, rtMeters, client, run.concurrency, commands);
   };
   const recordRuntime = async (run: RunResult, halves: RuntimeHalf[]) => {
     run.runtime = runtimeSide(halves, {
       workerRssMb: rrss.peakMb(procs.worker.pid),
       apiRssMb: rrss.peakMb(procs.api.pid),
-      temporalRssMb: rrss.peakMb(temporalPid),
+      temporalRssMb: rrss.peakMb(server.pid),
     });
     run.runtime.timeline = await timeline(client, steadySample(halves[0]!.started));
     run.ratio = {
@@ -381,7 +396,7 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   const historyFile = path.join(workDir, 'replay-history.json');
   writeFileSync(
     historyFile,
-    execFileSync(TEMPORAL_CLI, ['workflow', 'show', '--workflow-id', long.workflowId, '--address', temporalAddress, '--namespace', 'default', '--output', 'json'], {
+    execFileSync(TEMPORAL_CLI, ['workflow', 'show', '--workflow-id', long.workflowId, '--address', server.address, '--namespace', 'default', '--output', 'json'], {
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
     }),
@@ -402,7 +417,7 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
   say(`Mode A: API submit at a fixed ${rate} req/s for ${seconds} s`);
   const fixed: { submitMs: number; ok: boolean; id?: string }[] = [];
   rrss.reset();
-  await rtCpu.start();
+  await rtMeters.start();
   const took = await fixedRate(rate, total, async () => {
     const s = await submit(procs.apiUrl);
     fixed.push({ submitMs: s.submitMs, ok: s.ok, id: s.commandId });
@@ -421,7 +436,7 @@ async function modeA(results: BenchResults, temporalAddress: string, temporalPid
       submitMs: dist(fixed.map((f) => f.submitMs)),
       failures: fixed.filter((f) => !f.ok).length,
       drainSeconds: round((performance.now() - drainStart) / 1000, 1),
-      cpuMsPerCommand: await rtCpu.perCommand(total),
+      ...perCommandFields(await rtMeters.perCommand(total)),
       workerRssMb: rrss.peakMb(procs.worker.pid),
       apiRssMb: rrss.peakMb(procs.api.pid),
     },
@@ -538,7 +553,7 @@ function peakOfTurns(turns: Map<number, number>[], pid: number): number | null {
   return seen.length ? Math.max(...seen) : null;
 }
 
-async function modeB(results: BenchResults, temporalAddress: string, temporalPid: number, client: Client): Promise<void> {
+async function modeB(results: BenchResults, server: TemporalUnderTest, client: Client): Promise<void> {
   say('Mode B: starting the OpenClaw gateway and the AI-provider stand-in');
   gateway = await startGatewayFixture();
   const gatewayPid = gateway.gatewayPid;
@@ -549,7 +564,7 @@ async function modeB(results: BenchResults, temporalAddress: string, temporalPid
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
     DATABASE_URL: db!.url,
-    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_ADDRESS: server.address,
     TEMPORAL_TASK_QUEUE: `bench-gateway-${process.pid}`,
     OPENCLAW_GATEWAY_URL: gateway.gatewayUrl,
     OPENCLAW_GATEWAY_TOKEN: gateway.token,
@@ -566,18 +581,21 @@ async function modeB(results: BenchResults, temporalAddress: string, temporalPid
   await closedLoop(2, Math.min(4, PLAN.warmup), async () => void (await runOne()));
   await runtimeLevel('Mode B runtime warm-up', procs, watcher, 2, Math.min(4, PLAN.warmup));
   // One meter for both sides: the gateway's CPU per run alone and under the runtime side by side.
-  const cpuB = new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [temporalPid], gateway: [gatewayPid], postgres: await pgBackends(watcher) }));
+  const metersB = new LevelMeters(
+    new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [server.pid], gateway: [gatewayPid], postgres: await pgBackends(watcher) })),
+    new TemporalRequestMeter(server.metricsUrl),
+  );
 
   const gatewayHalf = async (run: RunResult, commands: number, half: string): Promise<MeasuredHalf & { failures: number }> => {
-    await cpuB.start();
+    await metersB.start();
     const lat: { ms: number; ok: boolean }[] = [];
     const seconds = await closedLoop(run.concurrency, commands, async () => void lat.push(await runOne()), (d) => progress.line(`Mode B gateway alone c=${run.concurrency} (${half} half): ${d}/${commands}`));
     const ok = lat.filter((l) => l.ok);
-    return { seconds, samples: ok.map((l) => ({ e2e: l.ms, submitMs: NaN })), cpu: await cpuB.perCommand(commands), commands, started: [], failures: lat.length - ok.length };
+    return { seconds, samples: ok.map((l) => ({ e2e: l.ms, submitMs: NaN })), ...(await metersB.perCommand(commands)), commands, started: [], failures: lat.length - ok.length };
   };
   const runtimeHalfB = (run: RunResult, commands: number, half: string): Promise<RuntimeHalf> => {
     watcher.pollEvery(modeBPollMs(run.concurrency));
-    return runtimeHalf(`Mode B runtime (${half} half)`, procs, watcher, cpuB, client, run.concurrency, commands);
+    return runtimeHalf(`Mode B runtime (${half} half)`, procs, watcher, metersB, client, run.concurrency, commands);
   };
 
   const runs: RunResult[] = PLAN.modeB.map((l) => ({ mode: 'B', concurrency: l.concurrency, commands: l.commands }) as RunResult);
@@ -598,7 +616,7 @@ async function modeB(results: BenchResults, temporalAddress: string, temporalPid
 
     const g = [gateway1, ...gateway2];
     const gm = mergeHalves(g);
-    run.gateway = { ...side(gm.seconds, gm.samples), failures: g.reduce((n, h) => n + h.failures, 0), gatewayRssMb: peakOfTurns(gatewayTurns, gatewayPid), cpuMsPerCommand: gm.cpu };
+    run.gateway = { ...side(gm.seconds, gm.samples), failures: g.reduce((n, h) => n + h.failures, 0), gatewayRssMb: peakOfTurns(gatewayTurns, gatewayPid), ...perCommandFields(gm) };
     delete (run.gateway as Partial<SideResult>).submitMs;
     say(`Mode B gateway alone c=${run.concurrency}: ${run.gateway.throughput} runs/s, p50 ${run.gateway.e2eMs.p50} ms`);
 
@@ -691,8 +709,8 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   try {
-    const historyFile = only === 'B' ? null : await modeA(results, temporal.address, temporal.proc.pid, client);
-    if (only !== 'A') await modeB(results, temporal.address, temporal.proc.pid, client);
+    const historyFile = only === 'B' ? null : await modeA(results, temporal, client);
+    if (only !== 'A') await modeB(results, temporal, client);
     if (historyFile) await replay(results, historyFile);
   } finally {
     await connection.close().catch(() => undefined);

@@ -21,6 +21,8 @@ export interface SideResult {
   drainSeconds?: number;
   /** CPU time (user + system) per command, per process, over the level. */
   cpuMsPerCommand?: Record<string, number>;
+  /** Requests the Temporal dev server served per command over the level: frontend RPCs (by operation too) and persistence operations. */
+  temporalRequestsPerCommand?: Record<string, number>;
   /** Median gap before each history event (concurrency 1 only). */
   timeline?: { step: string; p50Ms: number }[];
 }
@@ -91,6 +93,15 @@ export function evaluateTargets(r: BenchResults): Target[] {
 const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : String(Math.round(x * 10 ** d) / 10 ** d));
 const mark = (p: boolean | null) => (p === null ? 'n/a' : p ? 'met' : '**missed**');
 
+/** One table row per side of every run that has the figures: mode, level, side, then `cells`. */
+function sideRows(r: BenchResults, has: (sd: SideResult) => boolean, cells: (sd: SideResult) => string): string[] {
+  return r.runs.flatMap((x) =>
+    ([['bare', x.bare], ['gateway', x.gateway], ['runtime', x.runtime]] as const)
+      .filter(([, sd]) => sd !== undefined && has(sd))
+      .map(([name, sd]) => `| ${x.mode} | ${x.mode === 'A-fixed-rate' ? `${x.rate} req/s` : x.concurrency} | ${name} | ${cells(sd!)} |`),
+  );
+}
+
 export function markdown(r: BenchResults): string {
   const L: string[] = [];
   L.push(`# Benchmark ${r.startedAt.slice(0, 10)}${r.smoke ? ' (SMOKE: tiny counts, not representative)' : ''}`, '');
@@ -115,13 +126,17 @@ export function markdown(r: BenchResults): string {
       for (const s of sd.timeline) L.push(`| ${s.step} | ${s.p50Ms} |`);
     }
   }
-  const cpuRows = r.runs.flatMap((x) =>
-    ([['bare', x.bare], ['gateway', x.gateway], ['runtime', x.runtime]] as const)
-      .filter(([, sd]) => sd?.cpuMsPerCommand)
-      .map(([name, sd]) => `| ${x.mode} | ${x.mode === 'A-fixed-rate' ? `${x.rate} req/s` : x.concurrency} | ${name} | ${Object.entries(sd!.cpuMsPerCommand!).map(([k, v]) => `${k} ${v}`).join(', ')} |`),
-  );
+  const cpuRows = sideRows(r, (sd) => sd.cpuMsPerCommand !== undefined, (sd) => Object.entries(sd.cpuMsPerCommand!).map(([k, v]) => `${k} ${v}`).join(', '));
   if (cpuRows.length) {
     L.push('', 'CPU time per command (ms of user + system CPU per process over the level; postgres = the backends of the scratch database; 2 cores = 2,000 ms of CPU per second):', '', '| mode | level | side | CPU ms per command |', '|---|---|---|---|', ...cpuRows);
+  }
+  const temporalRows = sideRows(r, (sd) => sd.temporalRequestsPerCommand?.frontend !== undefined, (sd) => {
+    const t = sd.temporalRequestsPerCommand!;
+    const ops = Object.entries(t).filter(([k]) => k.startsWith('frontend.')).map(([k, v]) => `${k.slice('frontend.'.length)} ${v}`);
+    return `${t.frontend} | ${t.persistence ?? '–'} | ${ops.join(', ')}`;
+  });
+  if (temporalRows.length) {
+    L.push('', "Temporal requests per command (the dev server's own metrics: RPCs its clients made to the frontend, and its persistence operations on SQLite):", '', '| mode | level | side | RPCs | persistence ops | RPCs by operation |', '|---|---|---|---|---|---|', ...temporalRows);
   }
   const fx = r.runs.find((y) => y.mode === 'A-fixed-rate');
   if (fx?.runtime) {

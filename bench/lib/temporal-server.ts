@@ -12,10 +12,19 @@ export const TEMPORAL_CLI = path.join(REPO_ROOT, '.tools', 'temporal', 'temporal
  * (the production-like dev server), or in memory when dbFile is null. Headless; the runtime's
  * search attributes registered.
  */
-export async function startTemporalServer(opts: { dbFile: string | null; logFile: string; extraArgs?: string[] }): Promise<{ address: string; proc: BenchChild }> {
+export interface TemporalUnderTest {
+  address: string;
+  pid: number;
+  /** The server's Prometheus page (`--metrics-port`): what it served, by operation. */
+  metricsUrl: string;
+  proc: BenchChild;
+}
+
+export async function startTemporalServer(opts: { dbFile: string | null; logFile: string; extraArgs?: string[] }): Promise<TemporalUnderTest> {
   if (!existsSync(TEMPORAL_CLI)) throw new Error(`Temporal CLI missing at ${TEMPORAL_CLI}: run bash scripts/install-temporal.sh`);
   const port = await freePort();
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error'];
+  const metricsPort = await freePort();
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error', '--metrics-port', String(metricsPort)];
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   for (const sa of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', sa);
   args.push(...(opts.extraArgs ?? []));
@@ -28,7 +37,7 @@ export async function startTemporalServer(opts: { dbFile: string | null; logFile
       const c = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await c.workflowService.describeNamespace({ namespace: 'default' });
-        return { address, proc };
+        return { address, pid: proc.pid, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, proc };
       } finally {
         await c.close();
       }
