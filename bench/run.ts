@@ -22,7 +22,7 @@ import { deleteRedisKeys } from '../test/support/redis-fixture';
 import { closedLoop, CompletionWatcher, fixedRate, mapLimit, Progress } from './lib/drivers';
 import { directGatewayRun } from './lib/gateway-alone';
 import { PgRoundTripCounter } from './lib/pg-proxy';
-import { CpuMeter, freePort, hwmMb, killAllChildrenSync, RssSampler, sleep, startBackgroundChild, startChild, stopAllChildren, type BenchChild } from './lib/procs';
+import { CpuMeter, freePort, hwmMb, killAllChildrenSync, mainThreadOf, RssSampler, sleep, startBackgroundChild, startChild, stopAllChildren, type BenchChild } from './lib/procs';
 import { writeReports, type BenchResults, type RunResult, type SideResult } from './lib/report';
 import { dist, round } from './lib/stats';
 import { timeline } from './lib/timeline';
@@ -582,7 +582,7 @@ async function modeB(results: BenchResults, server: TemporalUnderTest, client: C
   await runtimeLevel('Mode B runtime warm-up', procs, watcher, 2, Math.min(4, PLAN.warmup));
   // One meter for both sides: the gateway's CPU per run alone and under the runtime side by side.
   const metersB = new LevelMeters(
-    new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [server.pid], gateway: [gatewayPid], postgres: await pgBackends(watcher) })),
+    new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [server.pid], gateway: [gatewayPid], gatewayMainThread: [mainThreadOf(gatewayPid)], postgres: await pgBackends(watcher) })),
     new TemporalRequestMeter(server.metricsUrl),
   );
 

@@ -160,8 +160,12 @@ export { freePort } from '../../test/support/gateway-fixture';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** utime + stime of a process (and its threads), in ms; null when it is gone. */
-export function cpuMs(pid: number): number | null {
+/** A process's main thread alone, where CpuMeter and cpuMs take a process id. */
+export type MainThreadOf = `${number}/task/${number}`;
+export const mainThreadOf = (pid: number): MainThreadOf => `${pid}/task/${pid}`;
+
+/** utime + stime of a process (and its threads), or of one thread, in ms; null when it is gone. */
+export function cpuMs(pid: number | MainThreadOf): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -179,13 +183,13 @@ export function cpuMs(pid: number): number | null {
  * the level counts from zero.
  */
 export class CpuMeter {
-  private before = new Map<string, Map<number, number>>();
+  private before = new Map<string, Map<number | MainThreadOf, number>>();
   private bench0 = process.cpuUsage();
-  constructor(private readonly procs: () => Promise<Record<string, number[]>>) {}
-  private async read(): Promise<Map<string, Map<number, number>>> {
-    const out = new Map<string, Map<number, number>>();
+  constructor(private readonly procs: () => Promise<Record<string, (number | MainThreadOf)[]>>) {}
+  private async read(): Promise<Map<string, Map<number | MainThreadOf, number>>> {
+    const out = new Map<string, Map<number | MainThreadOf, number>>();
     for (const [name, pids] of Object.entries(await this.procs())) {
-      const byPid = new Map<number, number>();
+      const byPid = new Map<number | MainThreadOf, number>();
       for (const p of pids) {
         const ms = cpuMs(p);
         if (ms !== null) byPid.set(p, ms);
