@@ -217,7 +217,7 @@ function side(seconds: number, samples: { e2e: number; submitMs: number }[], ext
   };
 }
 
-/** One half of a Mode A level on one side: its wall time, samples and CPU per command. */
+/** One half of a level on one side: its wall time, samples, CPU and Temporal requests per command. */
 interface MeasuredHalf extends PerCommandFigures {
   seconds: number;
   samples: { e2e: number; submitMs: number }[];
@@ -232,10 +232,9 @@ interface RuntimeHalf extends MeasuredHalf {
   failureKinds: Record<string, number>;
 }
 
-/** A side's halves as one level: wall times add up, samples join, CPU per command is weighted by commands. */
+/** A side's halves as one level: wall times add up, samples join, per-command figures are weighted by commands. */
 function mergeHalves(halves: MeasuredHalf[]): { seconds: number; samples: { e2e: number; submitMs: number }[] } & PerCommandFigures {
   const commands = halves.reduce((n, h) => n + h.commands, 0);
-  // Per-command figures weighted by each half's commands.
   const weighted = (pick: (h: MeasuredHalf) => Record<string, number>, digits: number) => {
     const out: Record<string, number> = {};
     for (const h of halves) for (const [k, v] of Object.entries(pick(h))) out[k] = (out[k] ?? 0) + (v * h.commands) / commands;
@@ -260,6 +259,11 @@ async function runtimeHalf(label: string, procs: RuntimeProcs, watcher: Completi
     failures: r.failures,
     failureKinds: r.failureKinds,
   };
+}
+
+/** A side's meters: CPU of the named processes, and the requests `server` served. */
+function levelMeters(server: TemporalUnderTest, procs: ConstructorParameters<typeof CpuMeter>[0]): LevelMeters {
+  return new LevelMeters(new CpuMeter(procs), new TemporalRequestMeter(server.metricsUrl));
 }
 
 /** A side's per-command figures under their names in the results. */
@@ -310,7 +314,7 @@ async function modeA(results: BenchResults, server: TemporalUnderTest, client: C
     return { id: handle.workflowId, submittedAt, submitMs };
   };
   await closedLoop(5, PLAN.warmup, async (i) => void (await bareOne(`warm${i}`)));
-  const bareMeters = new LevelMeters(new CpuMeter(async () => ({ worker: [bare.pid], temporal: [server.pid] })), new TemporalRequestMeter(server.metricsUrl));
+  const bareMeters = levelMeters(server, async () => ({ worker: [bare.pid], temporal: [server.pid] }));
   const bareHalf = async (run: RunResult, commands: number, half: string): Promise<MeasuredHalf> => {
     await bareMeters.start();
     const starts: { id: string; submittedAt: number; submitMs: number }[] = [];
@@ -349,10 +353,7 @@ async function modeA(results: BenchResults, server: TemporalUnderTest, client: C
   const watcher = new CompletionWatcher(db!.url);
   const rrss = new RssSampler([procs.worker.pid, procs.api.pid, server.pid]);
   await runtimeLevel('Mode A runtime warm-up', procs, watcher, 5, PLAN.warmup);
-  const rtMeters = new LevelMeters(
-    new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [server.pid], postgres: await pgBackends(watcher) })),
-    new TemporalRequestMeter(server.metricsUrl),
-  );
+  const rtMeters = levelMeters(server, async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [server.pid], postgres: await pgBackends(watcher) }));
   const runtimeHalfA = (run: RunResult, commands: number, half: string): Promise<RuntimeHalf> => {
     watcher.pollEvery(modeAPollMs(run.concurrency));
     return runtimeHalf(`Mode A runtime (${half} half)`, procs, watcher, rtMeters, client, run.concurrency, commands);
@@ -581,10 +582,14 @@ async function modeB(results: BenchResults, server: TemporalUnderTest, client: C
   await closedLoop(2, Math.min(4, PLAN.warmup), async () => void (await runOne()));
   await runtimeLevel('Mode B runtime warm-up', procs, watcher, 2, Math.min(4, PLAN.warmup));
   // One meter for both sides: the gateway's CPU per run alone and under the runtime side by side.
-  const metersB = new LevelMeters(
-    new CpuMeter(async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [server.pid], gateway: [gatewayPid], gatewayMainThread: [mainThreadOf(gatewayPid)], postgres: await pgBackends(watcher) })),
-    new TemporalRequestMeter(server.metricsUrl),
-  );
+  const metersB = levelMeters(server, async () => ({
+    worker: [procs.worker.pid],
+    api: [procs.api.pid],
+    temporal: [server.pid],
+    gateway: [gatewayPid],
+    gatewayMainThread: [mainThreadOf(gatewayPid)],
+    postgres: await pgBackends(watcher),
+  }));
 
   const gatewayHalf = async (run: RunResult, commands: number, half: string): Promise<MeasuredHalf & { failures: number }> => {
     await metersB.start();
