@@ -492,8 +492,14 @@ describe('OpenClaw gateway adapter (real gateway + provider stand-in)', function
       // The gateway ends such a run as `timeout` with an end, or on a loaded host as `error`, with
       // the same reason: the class comes from the reason either way.
       assert.ok(['timeout', 'error'].includes(err.code ?? ''), `agent.wait status ${err.code}`);
-      assert.match(err.gatewayMessage ?? '', /did not produce a response before the model idle timeout/);
-      assert.deepEqual(statuses(fx.standin.callsFor(r.id)), ['gemini:499', 'gemini:499'], 'one gateway retry, both calls cut');
+      // Which text says so depends on the phase the gateway's timer caught the attempt in: the
+      // idle-timeout text, or on a loaded host (CI, right after the restart above) the text it
+      // synthesizes for a timeout, the one a stream cut mid-answer gets. The adapter classes both
+      // as timeout (failure-classification.ts), which is what this contract is about.
+      assert.match(err.gatewayMessage ?? '', /did not produce a response before the model idle timeout|^LLM request timed out\.$/);
+      // Two calls on a quiet host (one gateway retry); every call the gateway made was cut.
+      const calls = statuses(fx.standin.callsFor(r.id));
+      assert.ok(calls.length >= 1 && calls.length <= 2 && calls.every((c) => c === 'gemini:499'), `provider calls: ${calls.join(', ')}`);
     });
   });
 
