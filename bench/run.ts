@@ -304,7 +304,7 @@ async function modeA(results: BenchResults, server: TemporalUnderTest, client: C
   say('Mode A: starting the bare-Temporal worker');
   const bare = startBackgroundChild('bare-worker', node, [dist_('bench/bare-worker.js')], { ...process.env, ...ALLOCATOR_ENV, RUNTIME_BENCHMARK: '1', TEMPORAL_ADDRESS: server.address, BENCH_TASK_QUEUE: bareQueue }, path.join(workDir, 'bare-worker.log'));
   await bare.waitFor(/bench worker running/, 90_000);
-  const rss = new RssSampler([bare.pid, server.pid]);
+  const rss = new RssSampler([bare.pid, server.proc.pid]);
   const bareOne = async (tag: string) => {
     const submittedAt = Date.now();
     const t0 = performance.now();
@@ -314,7 +314,7 @@ async function modeA(results: BenchResults, server: TemporalUnderTest, client: C
     return { id: handle.workflowId, submittedAt, submitMs };
   };
   await closedLoop(5, PLAN.warmup, async (i) => void (await bareOne(`warm${i}`)));
-  const bareMeters = levelMeters(server, async () => ({ worker: [bare.pid], temporal: [server.pid] }));
+  const bareMeters = levelMeters(server, async () => ({ worker: [bare.pid], temporal: [server.proc.pid] }));
   const bareHalf = async (run: RunResult, commands: number, half: string): Promise<MeasuredHalf> => {
     await bareMeters.start();
     const starts: { id: string; submittedAt: number; submitMs: number }[] = [];
@@ -331,7 +331,7 @@ async function modeA(results: BenchResults, server: TemporalUnderTest, client: C
   };
   const recordBare = async (run: RunResult, halves: MeasuredHalf[]) => {
     const m = mergeHalves(halves);
-    run.bare = side(m.seconds, m.samples, { workerRssMb: rss.peakMb(bare.pid), temporalRssMb: rss.peakMb(server.pid), ...perCommandFields(m) });
+    run.bare = side(m.seconds, m.samples, { workerRssMb: rss.peakMb(bare.pid), temporalRssMb: rss.peakMb(server.proc.pid), ...perCommandFields(m) });
     run.bare.timeline = await timeline(client, steadySample(halves[0]!.started));
     say(`Mode A bare c=${run.concurrency}: ${run.bare.throughput}/s, e2e p50 ${run.bare.e2eMs.p50} ms`);
   };
@@ -351,9 +351,9 @@ async function modeA(results: BenchResults, server: TemporalUnderTest, client: C
   say('Mode A: starting the runtime worker (instant gateway) and API');
   let procs = await startRuntime('instant', env, 'A');
   const watcher = new CompletionWatcher(db!.url);
-  const rrss = new RssSampler([procs.worker.pid, procs.api.pid, server.pid]);
+  const rrss = new RssSampler([procs.worker.pid, procs.api.pid, server.proc.pid]);
   await runtimeLevel('Mode A runtime warm-up', procs, watcher, 5, PLAN.warmup);
-  const rtMeters = levelMeters(server, async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [server.pid], postgres: await pgBackends(watcher) }));
+  const rtMeters = levelMeters(server, async () => ({ worker: [procs.worker.pid], api: [procs.api.pid], temporal: [server.proc.pid], postgres: await pgBackends(watcher) }));
   const runtimeHalfA = (run: RunResult, commands: number, half: string): Promise<RuntimeHalf> => {
     watcher.pollEvery(modeAPollMs(run.concurrency));
     return runtimeHalf(`Mode A runtime (${half} half)`, procs, watcher, rtMeters, client, run.concurrency, commands);
@@ -362,7 +362,7 @@ async function modeA(results: BenchResults, server: TemporalUnderTest, client: C
     run.runtime = runtimeSide(halves, {
       workerRssMb: rrss.peakMb(procs.worker.pid),
       apiRssMb: rrss.peakMb(procs.api.pid),
-      temporalRssMb: rrss.peakMb(server.pid),
+      temporalRssMb: rrss.peakMb(server.proc.pid),
     });
     run.runtime.timeline = await timeline(client, steadySample(halves[0]!.started));
     run.ratio = {
@@ -585,7 +585,7 @@ async function modeB(results: BenchResults, server: TemporalUnderTest, client: C
   const metersB = levelMeters(server, async () => ({
     worker: [procs.worker.pid],
     api: [procs.api.pid],
-    temporal: [server.pid],
+    temporal: [server.proc.pid],
     gateway: [gatewayPid],
     gatewayMainThread: [mainThreadOf(gatewayPid)],
     postgres: await pgBackends(watcher),

@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import { AgentPrimaryModels } from './agent-primary-models';
 import {
+  ADAPTER_CLIENT_ID,
   AgentResponse,
   AgentsListResponse,
   AgentWaitResponse,
@@ -250,7 +251,7 @@ export class OpenClawGatewayClient {
   constructor(opts: OpenClawGatewayClientOptions) {
     this.url = opts.url;
     this.token = opts.token;
-    this.clientId = opts.clientId ?? 'gateway-client';
+    this.clientId = opts.clientId ?? ADAPTER_CLIENT_ID;
     this.clientVersion = opts.clientVersion ?? '0.1.0';
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 15_000;

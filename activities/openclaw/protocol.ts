@@ -67,6 +67,9 @@ export const ConnectChallenge = z.looseObject({
  * trusted local backend path that may omit a device identity with the shared token. */
 export type GatewayClientId = 'gateway-client' | 'cli' | 'test';
 
+/** The adapter's client id: the trusted backend path above. */
+export const ADAPTER_CLIENT_ID: GatewayClientId = 'gateway-client';
+
 /**
  * Capabilities the adapter declares on connect. `session-scoped-events`: the gateway sends the
  * session events (`agent`, `chat`, `chat.side_result`, `session.observer`, `session.tool`) only for

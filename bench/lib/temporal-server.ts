@@ -14,7 +14,6 @@ export const TEMPORAL_CLI = path.join(REPO_ROOT, '.tools', 'temporal', 'temporal
  */
 export interface TemporalUnderTest {
   address: string;
-  pid: number;
   /** The server's Prometheus page (`--metrics-port`): what it served, by operation. */
   metricsUrl: string;
   proc: BenchChild;
@@ -37,7 +36,7 @@ export async function startTemporalServer(opts: { dbFile: string | null; logFile
       const c = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await c.workflowService.describeNamespace({ namespace: 'default' });
-        return { address, pid: proc.pid, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, proc };
+        return { address, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, proc };
       } finally {
         await c.close();
       }

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { operatorConnectParams } from '../../activities/openclaw/protocol';
+import { ADAPTER_CLIENT_ID, operatorConnectParams } from '../../activities/openclaw/protocol';
 
 /** Event frames one raw operator connection received, by event name. */
 export interface EventListener {
@@ -22,7 +22,7 @@ export function listenToGatewayEvents(url: string, token: string, caps: readonly
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as { type: string; event?: string; id?: string; ok?: boolean; error?: unknown };
       if (frame.type === 'event' && frame.event === 'connect.challenge') {
-        const params = operatorConnectParams({ clientId: 'gateway-client', version: '1', token, caps });
+        const params = operatorConnectParams({ clientId: ADAPTER_CLIENT_ID, version: '1', token, caps });
         ws.send(JSON.stringify({ type: 'req', id: 'connect', method: 'connect', params }));
       } else if (frame.type === 'res' && frame.id === 'connect') {
         clearTimeout(timer);
