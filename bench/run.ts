@@ -30,11 +30,11 @@ import { ALLOCATOR_ENV } from '../infra/allocator-env';
 import { LevelMeters, type PerCommandFigures } from './lib/level-meters';
 import { TemporalRequestMeter } from './lib/temporal-requests';
 import { REPO_ROOT, startTemporalServer, TEMPORAL_CLI, type TemporalUnderTest } from './lib/temporal-server';
+import { SQLITE_FILE_FLAGS, TRANSFER_QUEUE_FLAGS } from '../runtime/temporal-dev-server';
 
 const smoke = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
 /** --temporal-fast: lift the dev server's transfer-queue read limit (see README: why ~150 ms). */
 const temporalFast = process.argv.includes('--temporal-fast') || process.env.BENCH_TEMPORAL_FAST === '1';
-const TEMPORAL_FAST_ARGS = ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000'];
 /** --only=A or --only=B: one mode (replay needs Mode A). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).toUpperCase();
 /** --levels=50:300,200:400: Mode A's levels (concurrency:commands) instead of the plan's, for profiling runs. */
@@ -701,13 +701,13 @@ async function main(): Promise<void> {
   say(`${smoke ? 'SMOKE run' : 'full run'}; temp state in ${workDir}`);
   const [database, temporal] = await Promise.all([
     createTestDatabase(),
-    startTemporalServer({ dbFile: path.join(workDir, 'temporal.sqlite'), logFile: path.join(workDir, 'temporal.log'), extraArgs: temporalFast ? TEMPORAL_FAST_ARGS : [] }),
+    startTemporalServer({ dbFile: path.join(workDir, 'temporal.sqlite'), logFile: path.join(workDir, 'temporal.log'), extraArgs: temporalFast ? TRANSFER_QUEUE_FLAGS : [] }),
   ]);
   db = database;
   results.setup = {
     database: db.name,
-    temporal: 'dev server (pinned CLI), persisted to SQLite in a temp dir',
-    temporalExtraArgs: temporalFast ? TEMPORAL_FAST_ARGS : [],
+    temporal: `dev server (pinned CLI), persisted to SQLite in a temp dir (${SQLITE_FILE_FLAGS.join(' ')})`,
+    temporalExtraArgs: temporalFast ? TRANSFER_QUEUE_FLAGS : [],
     modes: only ?? 'A+B',
     taskQueues: 'one per mode',
   };

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../../runtime/search-attributes';
+import { SQLITE_FILE_FLAGS } from '../../runtime/temporal-dev-server';
 import { freePort, sleep, startBackgroundChild, type BenchChild } from './procs';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -9,7 +10,7 @@ export const TEMPORAL_CLI = path.join(REPO_ROOT, '.tools', 'temporal', 'temporal
 
 /**
  * The pinned Temporal dev server, persisted to a SQLite file like scripts/start-temporal.sh's
- * (the production-like dev server), or in memory when dbFile is null. Headless; the runtime's
+ * (the production-like dev server, with its journal settings), or in memory when dbFile is null. Headless; the runtime's
  * search attributes registered.
  */
 export interface TemporalUnderTest {
@@ -24,7 +25,7 @@ export async function startTemporalServer(opts: { dbFile: string | null; logFile
   const port = await freePort();
   const metricsPort = await freePort();
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error', '--metrics-port', String(metricsPort)];
-  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile, ...SQLITE_FILE_FLAGS);
   for (const sa of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', sa);
   args.push(...(opts.extraArgs ?? []));
   const proc = startBackgroundChild('temporal', TEMPORAL_CLI, args, process.env, opts.logFile);

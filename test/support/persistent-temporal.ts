@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../../runtime/search-attributes';
+import { SQLITE_FILE_FLAGS, TRANSFER_QUEUE_FLAGS } from '../../runtime/temporal-dev-server';
 import { freePort } from './gateway-fixture';
 import { TEMPORAL_CLI } from './paths';
 import { crash } from './processes';
@@ -35,8 +36,8 @@ export async function startPersistentTemporal(): Promise<PersistentTemporal> {
   const args = [
     'server', 'start-dev', '--headless', '--ip', '127.0.0.1',
     '--port', String(port), '--http-port', String(httpPort), '--metrics-port', String(metricsPort),
-    '--db-filename', dbFile, '--namespace', 'default', '--log-level', 'error',
-    '--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000',
+    '--db-filename', dbFile, ...SQLITE_FILE_FLAGS, '--namespace', 'default', '--log-level', 'error',
+    ...TRANSFER_QUEUE_FLAGS,
     ...SEARCH_ATTRIBUTE_FLAGS.flatMap((f) => ['--search-attribute', f]),
   ];
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTES } from '../../runtime/search-attributes';
+import { TRANSFER_QUEUE_FLAGS } from '../../runtime/temporal-dev-server';
 import { TEMPORAL_CLI } from './paths';
 
 /**
@@ -29,8 +30,8 @@ function createLocal(): Promise<TestWorkflowEnvironment> {
       executable: { type: 'existing-path', path: TEMPORAL_CLI },
       ip: '127.0.0.1',
       searchAttributes: Object.values(SEARCH_ATTRIBUTES),
-      // Same dev-server tuning as scripts/start-temporal.sh (see bench/README.md).
-      extraArgs: ['--log-level', 'error', '--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000'],
+      // Same dev-server tuning as scripts/start-temporal.sh; in memory, so no SQLite settings.
+      extraArgs: ['--log-level', 'error', ...TRANSFER_QUEUE_FLAGS],
     },
   });
 }
