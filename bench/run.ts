@@ -35,6 +35,9 @@ import { SQLITE_FILE_FLAGS, TRANSFER_QUEUE_FLAGS } from '../runtime/temporal-dev
 const smoke = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
 /** --temporal-fast: lift the dev server's transfer-queue read limit (see README: why ~150 ms). */
 const temporalFast = process.argv.includes('--temporal-fast') || process.env.BENCH_TEMPORAL_FAST === '1';
+/** --temporal-rollback-journal: the dev server's SQLite at its own defaults, as every pass before the eighth ran it. */
+const rollbackJournal = process.argv.includes('--temporal-rollback-journal');
+const sqliteFlags = rollbackJournal ? [] : SQLITE_FILE_FLAGS;
 /** --only=A or --only=B: one mode (replay needs Mode A). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).toUpperCase();
 /** --levels=50:300,200:400: Mode A's levels (concurrency:commands) instead of the plan's, for profiling runs. */
@@ -701,12 +704,12 @@ async function main(): Promise<void> {
   say(`${smoke ? 'SMOKE run' : 'full run'}; temp state in ${workDir}`);
   const [database, temporal] = await Promise.all([
     createTestDatabase(),
-    startTemporalServer({ dbFile: path.join(workDir, 'temporal.sqlite'), logFile: path.join(workDir, 'temporal.log'), extraArgs: temporalFast ? TRANSFER_QUEUE_FLAGS : [] }),
+    startTemporalServer({ dbFile: path.join(workDir, 'temporal.sqlite'), sqliteFlags, logFile: path.join(workDir, 'temporal.log'), extraArgs: temporalFast ? TRANSFER_QUEUE_FLAGS : [] }),
   ]);
   db = database;
   results.setup = {
     database: db.name,
-    temporal: `dev server (pinned CLI), persisted to SQLite in a temp dir (${SQLITE_FILE_FLAGS.join(' ')})`,
+    temporal: `dev server (pinned CLI), persisted to SQLite in a temp dir (${sqliteFlags.join(' ') || 'SQLite defaults: rollback journal'})`,
     temporalExtraArgs: temporalFast ? TRANSFER_QUEUE_FLAGS : [],
     modes: only ?? 'A+B',
     taskQueues: 'one per mode',
@@ -721,7 +724,7 @@ async function main(): Promise<void> {
     await connection.close().catch(() => undefined);
   }
   results.durationSeconds = Math.round((Date.now() - t0) / 1000);
-  const suffix = [temporalFast ? 'temporal-fast' : '', only ? `mode-${only}` : ''].filter(Boolean).join('-');
+  const suffix = [temporalFast ? 'temporal-fast' : '', rollbackJournal ? 'rollback-journal' : '', only ? `mode-${only}` : ''].filter(Boolean).join('-');
   const files = writeReports(results, outDir, suffix ? `${date}-${suffix}` : date);
   say(`done in ${results.durationSeconds} s: ${files.join(', ')}`);
   const failed = results.targets.filter((t) => t.pass === false).map((t) => t.id);

@@ -20,12 +20,13 @@ export interface TemporalUnderTest {
   proc: BenchChild;
 }
 
-export async function startTemporalServer(opts: { dbFile: string | null; logFile: string; extraArgs?: string[] }): Promise<TemporalUnderTest> {
+/** sqliteFlags: the file's journal settings (default: the runtime's, SQLITE_FILE_FLAGS). */
+export async function startTemporalServer(opts: { dbFile: string | null; sqliteFlags?: string[]; logFile: string; extraArgs?: string[] }): Promise<TemporalUnderTest> {
   if (!existsSync(TEMPORAL_CLI)) throw new Error(`Temporal CLI missing at ${TEMPORAL_CLI}: run bash scripts/install-temporal.sh`);
   const port = await freePort();
   const metricsPort = await freePort();
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error', '--metrics-port', String(metricsPort)];
-  if (opts.dbFile) args.push('--db-filename', opts.dbFile, ...SQLITE_FILE_FLAGS);
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile, ...(opts.sqliteFlags ?? SQLITE_FILE_FLAGS));
   for (const sa of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', sa);
   args.push(...(opts.extraArgs ?? []));
   const proc = startBackgroundChild('temporal', TEMPORAL_CLI, args, process.env, opts.logFile);
