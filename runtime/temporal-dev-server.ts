@@ -12,8 +12,8 @@ export const TRANSFER_QUEUE_FLAGS = ['--dynamic-config-value', 'history.transfer
 
 /**
  * For a dev server persisted to a SQLite file: a write-ahead log, synced at checkpoints. SQLite's
- * defaults (a rollback journal created, synced and deleted per transaction) cost the server ~10 ms
- * of CPU per command in syscalls and contend for the disk with the OpenClaw gateway's own syncs
+ * defaults (a rollback journal created, synced and deleted per transaction) cost the server 10-18 ms
+ * of CPU per command in system calls and contend for the disk with the OpenClaw gateway's own syncs
  * (bench/README.md, "Eighth pass"). Committed state survives a killed server (the restart fault
  * test SIGKILLs it); an OS crash or power cut may lose the last commits, which a single-node dev
  * server is not built to survive anyway.

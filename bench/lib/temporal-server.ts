@@ -10,8 +10,8 @@ export const TEMPORAL_CLI = path.join(REPO_ROOT, '.tools', 'temporal', 'temporal
 
 /**
  * The pinned Temporal dev server, persisted to a SQLite file like scripts/start-temporal.sh's
- * (the production-like dev server, with its journal settings), or in memory when dbFile is null. Headless; the runtime's
- * search attributes registered.
+ * (the production-like dev server, with its journal settings), or in memory when dbFile is null.
+ * Headless; the runtime's search attributes registered.
  */
 export interface TemporalUnderTest {
   address: string;
