@@ -7,6 +7,7 @@ import { NON_RETRYABLE_FAILURE_CLASSES, type FailureClass } from '../runtime/fai
 import { costUsd, priceFor, worstCaseCostUsd, type PriceTable } from '../runtime/pricing';
 import type { OpenClawGatewayClient } from './openclaw/gateway-client';
 import { classifyGatewayFailure } from './openclaw/failure-classification';
+import { agentSessionKey } from './openclaw/protocol';
 import type { AttemptMetrics } from './attempt-metrics';
 import type { MemoryStore } from './memory/memory-store';
 import type { MemoryRef } from '../runtime/memory';
@@ -160,7 +161,7 @@ export function createExecuteAgentAttempt(deps: ExecutorDeps) {
       if (req.budget) await refuseOverBudget(req.budget, worstCaseCostUsd(priceFor(requested.provider, requested.model, deps.pricing.table), estimatePromptTokens(message, deps.pricing)));
       const run = await deps.gateway.runAgent({
         agentId: family.gatewayAgentId,
-        sessionKey: `agent:${family.gatewayAgentId}:${idempotencyKey}`,
+        sessionKey: agentSessionKey(family.gatewayAgentId, idempotencyKey),
         message,
         idempotencyKey,
         // The runtime, not the gateway, picks the model of every attempt (provider fallback is
