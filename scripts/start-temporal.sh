@@ -9,13 +9,13 @@ mkdir -p "$repo_root/.data/temporal"
 port="${TEMPORAL_PORT:-7233}"
 ui_port="${TEMPORAL_UI_PORT:-8233}"
 namespace="${TEMPORAL_NAMESPACE:-default}"
-search_attributes=()
-for attr in $(node -e 'console.log(require(process.argv[1]).SEARCH_ATTRIBUTE_FLAGS.join(" "))' "$repo_root/dist/runtime/search-attributes.js"); do
-  search_attributes+=(--search-attribute "$attr")
-done
-# None of these flags or values contains a space.
-read -r -a tuning <<<"$(node -e 'const m = require(process.argv[1]); console.log([...m.SQLITE_FILE_FLAGS, ...m.TRANSFER_QUEUE_FLAGS].join(" "))' "$repo_root/dist/runtime/temporal-dev-server.js")"
+# The search attributes and the tuning flags, from one node start (none contains a space).
+read -r -a server_flags <<<"$(node -e '
+  const [attributes, devServer] = process.argv.slice(1).map((file) => require(file));
+  const flags = [...attributes.SEARCH_ATTRIBUTE_FLAGS.flatMap((a) => ["--search-attribute", a]), ...devServer.SQLITE_FILE_FLAGS, ...devServer.TRANSFER_QUEUE_FLAGS];
+  console.log(flags.join(" "));
+' "$repo_root/dist/runtime/search-attributes.js" "$repo_root/dist/runtime/temporal-dev-server.js")"
 exec "$repo_root/.tools/temporal/temporal" server start-dev \
   --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" --namespace "$namespace" \
   --db-filename "$repo_root/.data/temporal/dev-server.sqlite" \
-  --log-level warn "${search_attributes[@]}" "${tuning[@]}"
+  --log-level warn "${server_flags[@]}"
